@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+using AttentionService.Engine.Kernels;
+
+namespace AttentionService.Engine;
+
+/// <summary>
+/// Computes attention. Every scoring is reduced to the fused flash kernel: cosine and Pearson normalize (and centre)
+/// the rows first, general multiplies the queries by W, additive projects both sides and scores with tanh.
+/// Thread-safe; one instance serves any number of concurrent computations.
+/// </summary>
+public sealed partial class AttentionEngine
+{
+    private readonly KernelPath _path;
+    private readonly int _maxDegreeOfParallelism;
+
+    /// <summary>Creates an engine; without options it uses the widest kernel path and every core.</summary>
+    public AttentionEngine(AttentionEngineOptions? options = null)
+    {
+        options ??= new AttentionEngineOptions();
+        _path = KernelPaths.Resolve(options.KernelPath);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1);
+        _maxDegreeOfParallelism = options.MaxDegreeOfParallelism;
+    }
+
+    /// <summary>The kernel path this engine runs.</summary>
+    public KernelPath KernelPath => _path;
+
+    /// <summary>Solves <paramref name="problem"/>. The caller disposes the result (its buffers are pooled).</summary>
+    /// <exception cref="AttentionProblemException">The problem's shapes or parameters are not computable.</exception>
+    /// <exception cref="AttentionOverflowException">The scores overflow the precision.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; work stops within one tile.</exception>
+    public AttentionResult<T> Compute<T>(AttentionProblem<T> problem, CancellationToken cancellationToken = default)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var findings = problem.Validate();
+        if (findings.Count > 0)
+        {
+            throw new AttentionProblemException(findings);
+        }
+
+        var q = problem.Query;
+        var k = problem.Key;
+        var v = problem.Value;
+        int rank = q.Rank, n = q.Dim(-2), dq = q.Dim(-1), m = k.Dim(-2), dk = k.Dim(-1), dv = v.Dim(-1);
+        int batch = rank >= 3 ? q.Dim(0) : 1, heads = rank == 4 ? q.Dim(1) : 1, kvHeads = rank == 4 ? k.Dim(1) : 1;
+        var scale = problem.Scale ?? ScoringInfo.DefaultScaleFor(problem.Scoring, dq);
+        int[] leading = q.Shape[..^2].ToArray();
+        var temporaries = new List<T[]>();
+        TensorData<T>? output = null, weights = null;
+        try
+        {
+            var (qArr, kArr, d, additiveV) = Prepare(problem, batch * heads * n, batch * kvHeads * m, dq, dk, temporaries);
+            output = TensorData.Rent<T>([.. leading, n, dv]);
+            weights = problem.ReturnWeights ? TensorData.Rent<T>([.. leading, n, m]) : null;
+            var core = new CoreProblem<T>
+            {
+                Batch = batch,
+                Heads = heads,
+                KvHeads = kvHeads,
+                N = n,
+                M = m,
+                D = d,
+                Dv = dv,
+                Q = qArr,
+                K = kArr,
+                V = v.Array,
+                Scale = T.CreateTruncating(scale),
+                Causal = problem.Causal,
+                Mask = problem.Mask?.Array,
+                MaskBatchStride = BatchStride(problem.Mask, heads, n, m),
+                MaskHeadStride = HeadStride(problem.Mask, n, m),
+                Bias = problem.Bias?.Array,
+                BiasBatchStride = BatchStride(problem.Bias, heads, n, m),
+                BiasHeadStride = HeadStride(problem.Bias, n, m),
+                AdditiveV = additiveV,
+                Output = output.Array,
+                Weights = weights?.Array,
+            };
+            Run(core, cancellationToken);
+            var result = new AttentionResult<T>(output, weights, problem.Scoring, scale);
+            output = weights = null;
+            return result;
+        }
+        finally
+        {
+            output?.Dispose();
+            weights?.Dispose();
+            foreach (var array in temporaries)
+            {
+                ArrayPool<T>.Shared.Return(array);
+            }
+        }
+    }
+
+    internal void Run<T>(CoreProblem<T> core, CancellationToken cancellationToken)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        KernelRunner.Run(core, _path, _maxDegreeOfParallelism, cancellationToken);
+        if (!TensorPrimitives.IsFiniteAll<T>(core.Output.AsSpan(0, core.Batch * core.Heads * core.N * core.Dv)))
+        {
+            throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+        }
+    }
+
+    /// <summary>Turns every scoring into dot products of prepared rows (or the additive projections).</summary>
+    private static (T[] Q, T[] K, int D, T[]? AdditiveV) Prepare<T>(AttentionProblem<T> problem, int qRows, int kRows, int dq, int dk, List<T[]> temporaries)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T[] Temp(int length)
+        {
+            var array = ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
+            temporaries.Add(array);
+            return array;
+        }
+
+        var q = problem.Query.Span;
+        var k = problem.Key.Span;
+        switch (problem.Scoring)
+        {
+            case Scoring.Cosine or Scoring.Pearson:
+                var center = problem.Scoring == Scoring.Pearson;
+                var qn = Temp(q.Length);
+                var kn = Temp(k.Length);
+                LinearAlgebra.NormalizeRows<T>(q, qn, qRows, dq, center);
+                LinearAlgebra.NormalizeRows<T>(k, kn, kRows, dk, center);
+                return (qn, kn, dq, null);
+            case Scoring.General:
+                var qw = Temp(qRows * dk);
+                LinearAlgebra.MatMul<T>(q, problem.W!.Span, qw, qRows, dq, dk);
+                return (qw, problem.Key.Array, dk, null);
+            case Scoring.Additive:
+                var a = problem.V!.Length;
+                var qa = Temp(qRows * a);
+                var ka = Temp(kRows * a);
+                LinearAlgebra.MatMulTransposed<T>(q, problem.Wq!.Span, default, qa, qRows, dq, a);
+                LinearAlgebra.MatMulTransposed<T>(k, problem.Wk!.Span, default, ka, kRows, dk, a);
+                return (qa, ka, a, problem.V.Array);
+            default:
+                return (problem.Query.Array, problem.Key.Array, dq, null);
+        }
+    }
+
+    private static long BatchStride<TElement>(TensorData<TElement>? t, int heads, int n, int m) where TElement : unmanaged =>
+        t is null || t.Rank == 2 ? 0 : (long)(t.Rank == 4 ? heads : 1) * n * m;
+
+    private static long HeadStride<TElement>(TensorData<TElement>? t, int n, int m) where TElement : unmanaged =>
+        t is { Rank: 4 } ? (long)n * m : 0;
+}

@@ -1,0 +1,130 @@
+using System.Numerics;
+
+namespace AttentionService.Engine;
+
+/// <summary>
+/// One attention problem: <c>softmax(scale · score(Q, K) + bias, masked) · V</c> over tensors of rank 2
+/// (<c>[n, d]</c>), 3 (<c>[batch, n, d]</c>) or 4 (<c>[batch, heads, n, d]</c>). Rank-4 key and value may have
+/// fewer heads than the query when they divide it (grouped-query attention).
+/// </summary>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>: the precision of the computation.</typeparam>
+public sealed class AttentionProblem<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Query rows, <c>[..., n, dq]</c>.</summary>
+    public required TensorData<T> Query { get; init; }
+
+    /// <summary>Key rows, <c>[..., m, dk]</c>; <c>dk == dq</c> except for additive scoring.</summary>
+    public required TensorData<T> Key { get; init; }
+
+    /// <summary>Value rows, <c>[..., m, dv]</c>.</summary>
+    public required TensorData<T> Value { get; init; }
+
+    /// <summary>How a query row and a key row are compared.</summary>
+    public Scoring Scoring { get; init; } = Scoring.ScaledDot;
+
+    /// <summary>Multiplies every score; <c>null</c> means <see cref="ScoringInfo.DefaultScaleFor"/>.</summary>
+    public double? Scale { get; init; }
+
+    /// <summary>Query <c>i</c> attends key <c>j</c> only when <c>j &lt;= i</c>.</summary>
+    public bool Causal { get; init; }
+
+    /// <summary>Which keys each query may attend (<c>true</c> = may), <c>[n, m]</c> or <c>[..., n, m]</c>.</summary>
+    public TensorData<bool>? Mask { get; init; }
+
+    /// <summary>Added to the scaled scores, <c>[n, m]</c> or <c>[..., n, m]</c>.</summary>
+    public TensorData<T>? Bias { get; init; }
+
+    /// <summary>The <c>[dq, dk]</c> matrix of general (multiplicative) scoring.</summary>
+    public TensorData<T>? W { get; init; }
+
+    /// <summary>The <c>[a, dq]</c> query projection of additive scoring.</summary>
+    public TensorData<T>? Wq { get; init; }
+
+    /// <summary>The <c>[a, dk]</c> key projection of additive scoring.</summary>
+    public TensorData<T>? Wk { get; init; }
+
+    /// <summary>The <c>[a]</c> output vector of additive scoring.</summary>
+    public TensorData<T>? V { get; init; }
+
+    /// <summary>Whether the <c>[..., n, m]</c> weights are computed and returned.</summary>
+    public bool ReturnWeights { get; init; } = true;
+
+    /// <summary>Checks every shape rule; an empty list means the problem is computable.</summary>
+    public IReadOnlyList<ProblemFinding> Validate()
+    {
+        var rules = new ShapeRules();
+        var ok = rules.Tensor("query", Query, 2, 4) & rules.Tensor("key", Key, 2, 4) & rules.Tensor("value", Value, 2, 4);
+        if (Scale is { } scale && !(double.IsFinite(scale) && scale > 0))
+        {
+            rules.Fail("scale", $"must be a finite number > 0; it is {scale}");
+        }
+
+        if (!ok)
+        {
+            return rules.Findings;
+        }
+
+        int rank = Query.Rank, n = Query.Dim(-2), dq = Query.Dim(-1), m = Key.Dim(-2), dk = Key.Dim(-1);
+        if (Key.Rank != rank || Value.Rank != rank)
+        {
+            var other = Key.Rank != rank ? ("key", Key) : ("value", Value);
+            rules.Fail(other.Item1, $"is nested {other.Item2.Rank} deep but query {rank} deep; query, key and value need the same rank (query {TensorData.Format(Query.Shape)}, {other.Item1} {TensorData.Format(other.Item2.Shape)})");
+            return rules.Findings;
+        }
+
+        if (rank >= 3 && (Key.Dim(0) != Query.Dim(0) || Value.Dim(0) != Query.Dim(0)))
+        {
+            var other = Key.Dim(0) != Query.Dim(0) ? ("key", Key.Dim(0)) : ("value", Value.Dim(0));
+            rules.Fail(other.Item1, $"has batch size {other.Item2} but query {Query.Dim(0)}; batch sizes must match");
+        }
+
+        if (rank == 4)
+        {
+            int hq = Query.Dim(1), hk = Key.Dim(1);
+            if (hq % hk != 0)
+            {
+                rules.Fail("key", $"has {hk} heads, which does not divide the query's {hq} heads (grouped-query attention needs query heads = k x key heads)");
+            }
+
+            if (Value.Dim(1) != hk)
+            {
+                rules.Fail("value", $"has {Value.Dim(1)} heads but key {hk}; key and value need the same heads");
+            }
+        }
+
+        if (Value.Dim(-2) != m)
+        {
+            rules.Fail("value", $"has {Value.Dim(-2)} rows but key has {m}; each key row needs one value row");
+        }
+
+        var name = ShapeRules.Name(Scoring);
+        if (Scoring != Scoring.Additive && dk != dq)
+        {
+            rules.Fail("key", $"rows have {dk} numbers but query rows have {dq}; {name} compares rows of equal length (query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)})");
+        }
+
+        if (Scoring == Scoring.General)
+        {
+            rules.Shape("parameters.w", W, [dq, dk], $"general scoring needs w of shape [dq, dk] = [{dq}, {dk}]");
+        }
+        else if (Scoring == Scoring.Additive)
+        {
+            var a = Wq is { Rank: 2 } ? Wq.Dim(0) : Wk is { Rank: 2 } ? Wk.Dim(0) : V is { Rank: 1 } ? V.Dim(0) : 0;
+            if (a == 0)
+            {
+                rules.Fail("parameters", $"additive scoring needs wq [a, {dq}], wk [a, {dk}] and v [a]");
+            }
+            else
+            {
+                rules.Shape("parameters.wq", Wq, [a, dq], $"[a, dq]: a = {a} hidden units by the query's {dq}");
+                rules.Shape("parameters.wk", Wk, [a, dk], $"[a, dk]: a = {a} hidden units by the key's {dk}");
+                rules.Shape("parameters.v", V, [a], $"[a]: one weight per hidden unit, a = {a}");
+            }
+        }
+
+        var leading = Query.Shape[..^2];
+        rules.Broadcastable("mask", Mask, leading, n, m);
+        rules.Broadcastable("bias", Bias, leading, n, m);
+        return rules.Findings;
+    }
+}

@@ -1,0 +1,415 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
+
+namespace AttentionService.Engine.Kernels;
+
+/// <summary>
+/// Flash-style attention for one block of query rows of one head: key tiles are scored by a register-blocked
+/// micro-kernel, scale/bias/mask/causal are applied in the epilogue, an online softmax keeps a running max and sum,
+/// and a second micro-kernel accumulates P·V. No N x M buffer exists unless weights are returned, in which case the
+/// same tiles write them and a last pass rescales each tile to the final max and sum.
+/// </summary>
+internal static class FlashKernel<T, TVec, TOps>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TVec : struct
+    where TOps : struct, ISimd<TVec, T>
+{
+    /// <summary>Query rows per score micro-kernel; the block is 8 rows by 2 vectors of keys.</summary>
+    public const int RowBlock = 8;
+
+    /// <summary>Query rows per P·V micro-kernel.</summary>
+    private const int PvRows = 4;
+
+    public static int ColumnBlock => 2 * TOps.Count;
+
+    public static void Run(CoreProblem<T> p, in TileShape shape, int bh, int i0, int rows, Scratch<T> s, CancellationToken ct)
+    {
+        int b = bh / p.Heads, h = bh % p.Heads, kvh = h / p.GroupSize;
+        int n = p.N, m = p.M, d = p.D, dv = p.Dv;
+        int brPad = shape.RowsPadded(rows), bc = shape.KeyTile, bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded;
+        var qOff = (((long)b * p.Heads) + h) * n * d;
+        var kOff = (((long)b * p.KvHeads) + kvh) * m * d;
+        var vOff = (((long)b * p.KvHeads) + kvh) * m * dv;
+        var oOff = (((long)b * p.Heads) + h) * n * dv;
+        var wOff = (((long)b * p.Heads) + h) * n * m;
+        var maskOff = (b * p.MaskBatchStride) + (h * p.MaskHeadStride);
+        var biasOff = (b * p.BiasBatchStride) + (h * p.BiasHeadStride);
+        var additive = p.AdditiveV is not null;
+        var tiles = (m + bc - 1) / bc;
+
+        // Query rows, scaled once here so the score epilogue need not (additive scales after tanh).
+        var qs = s.Q.AsSpan(0, brPad * d);
+        var qScale = additive ? T.One : p.Scale;
+        TensorPrimitives.Multiply(p.Q.AsSpan((int)(qOff + ((long)i0 * d)), rows * d), qScale, qs);
+        qs[(rows * d)..].Clear();
+
+        var o = s.O.AsSpan(0, brPad * dvPad);
+        o.Clear();
+        var rowMax = s.RowMax.AsSpan(0, brPad);
+        var rowSum = s.RowSum.AsSpan(0, brPad);
+        rowMax.Fill(T.NegativeInfinity);
+        rowSum.Clear();
+        var weights = p.Weights;
+        if (weights is not null)
+        {
+            weights.AsSpan((int)(wOff + ((long)i0 * m)), rows * m).Clear();
+            s.TileMax.AsSpan(0, rows * tiles).Fill(T.NegativeInfinity);
+        }
+
+        var lastRow = i0 + rows - 1;
+        for (int t = 0, j0 = 0; j0 < m; t++, j0 += bc)
+        {
+            if (p.Causal && j0 > lastRow)
+            {
+                break; // every later tile lies above the diagonal
+            }
+
+            var cols = Math.Min(bc, m - j0);
+            if (p.Mask is not null && !AnyAllowed(p.Mask, maskOff, m, i0, rows, j0, cols))
+            {
+                continue;
+            }
+
+            ct.ThrowIfCancellationRequested();
+            var sTile = s.S.AsSpan(0, brPad * bcPad);
+            if (additive)
+            {
+                AdditiveScores(p, s, qs, kOff, j0, rows, cols, bcPad);
+            }
+            else
+            {
+                PackKeysTransposed(p.K, kOff, d, j0, cols, bcPad, s.KT);
+                ScoreTile(qs, s.KT, sTile, brPad, d, bcPad);
+            }
+
+            PackValues(p.V, vOff, dv, j0, cols, bcPad, dvPad, s.Vp);
+            for (var r = 0; r < rows; r++)
+            {
+                var i = i0 + r;
+                var row = sTile.Slice(r * bcPad, bcPad);
+                row[cols..].Fill(T.NegativeInfinity);
+                if (p.Bias is not null)
+                {
+                    TensorPrimitives.Add(row[..cols], p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols), row[..cols]);
+                }
+
+                if (p.Mask is not null)
+                {
+                    ApplyMask(row, p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols));
+                }
+
+                if (p.Causal && i - j0 + 1 < cols)
+                {
+                    row[Math.Max(0, i - j0 + 1)..cols].Fill(T.NegativeInfinity);
+                }
+
+                var tileMax = RowMaxOf(row);
+                if (T.IsNaN(tileMax) || T.IsPositiveInfinity(tileMax))
+                {
+                    throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+                }
+
+                var mOld = rowMax[r];
+                var mNew = T.Max(mOld, tileMax);
+                if (T.IsNegativeInfinity(mNew))
+                {
+                    row.Clear(); // nothing allowed so far: this row contributes nothing yet
+                    continue;
+                }
+
+                var sum = ExpAndSum(row, mNew);
+                var alpha = T.Exp(mOld - mNew);
+                rowSum[r] = (rowSum[r] * alpha) + sum;
+                rowMax[r] = mNew;
+                if (alpha != T.One)
+                {
+                    TensorPrimitives.Multiply(o.Slice(r * dvPad, dvPad), alpha, o.Slice(r * dvPad, dvPad));
+                }
+
+                if (weights is not null)
+                {
+                    row[..cols].CopyTo(weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols));
+                    s.TileMax[(r * tiles) + t] = mNew;
+                }
+            }
+
+            sTile[(rows * bcPad)..].Clear();
+            ValueTile(sTile, s.Vp, o, PvRowsPadded(rows), cols, bcPad, dvPad);
+            Interlocked.Increment(ref EngineCounters.TilesComputedField);
+        }
+
+        var output = p.Output.AsSpan((int)(oOff + ((long)i0 * dv)), rows * dv);
+        for (var r = 0; r < rows; r++)
+        {
+            var l = rowSum[r];
+            var inv = l > T.Zero ? T.One / l : T.Zero;
+            TensorPrimitives.Multiply(o.Slice(r * dvPad, dv), inv, output.Slice(r * dv, dv));
+            if (weights is not null && l > T.Zero)
+            {
+                var wRow = weights.AsSpan((int)(wOff + ((long)(i0 + r) * m)), m);
+                for (var t = 0; t < tiles; t++)
+                {
+                    var tm = s.TileMax[(r * tiles) + t];
+                    if (!T.IsNegativeInfinity(tm))
+                    {
+                        var seg = wRow.Slice(t * bc, Math.Min(bc, m - (t * bc)));
+                        TensorPrimitives.Multiply(seg, T.Exp(tm - rowMax[r]) * inv, seg);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int PvRowsPadded(int rows) => (rows + PvRows - 1) / PvRows * PvRows;
+
+    private static bool AnyAllowed(bool[] mask, long maskOff, int m, int i0, int rows, int j0, int cols)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            var bytes = MemoryMarshal.AsBytes(mask.AsSpan((int)(maskOff + ((long)(i0 + r) * m) + j0), cols));
+            if (bytes.IndexOfAnyExcept((byte)0) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void ApplyMask(Span<T> row, ReadOnlySpan<bool> allowed)
+    {
+        for (var c = 0; c < allowed.Length; c++)
+        {
+            if (!allowed[c])
+            {
+                row[c] = T.NegativeInfinity;
+            }
+        }
+    }
+
+    /// <summary>K tile transposed to <c>[d][bcPad]</c> so the micro-kernel loads key columns as vectors; padding is zero.</summary>
+    private static void PackKeysTransposed(T[] k, long kOff, int d, int j0, int cols, int bcPad, T[] kt)
+    {
+        ref var src = ref MemoryMarshal.GetArrayDataReference(k);
+        ref var dst = ref MemoryMarshal.GetArrayDataReference(kt);
+        for (var c = 0; c < cols; c++)
+        {
+            ref var keyRow = ref Unsafe.Add(ref src, (nint)(kOff + ((long)(j0 + c) * d)));
+            for (var x = 0; x < d; x++)
+            {
+                Unsafe.Add(ref dst, (x * bcPad) + c) = Unsafe.Add(ref keyRow, x);
+            }
+        }
+
+        if (cols < bcPad)
+        {
+            for (var x = 0; x < d; x++)
+            {
+                kt.AsSpan((x * bcPad) + cols, bcPad - cols).Clear();
+            }
+        }
+    }
+
+    /// <summary>V tile rows copied with their width padded to whole vectors; padding is zero.</summary>
+    private static void PackValues(T[] v, long vOff, int dv, int j0, int cols, int bcPad, int dvPad, T[] vp)
+    {
+        for (var c = 0; c < cols; c++)
+        {
+            v.AsSpan((int)(vOff + ((long)(j0 + c) * dv)), dv).CopyTo(vp.AsSpan(c * dvPad, dv));
+            vp.AsSpan((c * dvPad) + dv, dvPad - dv).Clear();
+        }
+
+        vp.AsSpan(cols * dvPad, (bcPad - cols) * dvPad).Clear();
+    }
+
+    /// <summary>S = Qs · KT for a whole tile, 8 query rows by 2 vectors of keys at a time.</summary>
+    private static void ScoreTile(Span<T> qs, T[] kt, Span<T> sTile, int brPad, int d, int bcPad)
+    {
+        ref var q = ref MemoryMarshal.GetReference(qs);
+        ref var k = ref MemoryMarshal.GetArrayDataReference(kt);
+        ref var st = ref MemoryMarshal.GetReference(sTile);
+        var w = TOps.Count;
+        for (var r0 = 0; r0 < brPad; r0 += RowBlock)
+        {
+            ref var q0 = ref Unsafe.Add(ref q, r0 * d);
+            for (var c0 = 0; c0 < bcPad; c0 += 2 * w)
+            {
+                TVec a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero;
+                TVec a20 = TOps.Zero, a21 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero;
+                TVec a40 = TOps.Zero, a41 = TOps.Zero, a50 = TOps.Zero, a51 = TOps.Zero;
+                TVec a60 = TOps.Zero, a61 = TOps.Zero, a70 = TOps.Zero, a71 = TOps.Zero;
+                ref var kc = ref Unsafe.Add(ref k, c0);
+                for (var x = 0; x < d; x++)
+                {
+                    ref var kx = ref Unsafe.Add(ref kc, x * bcPad);
+                    var b0 = TOps.Load(ref kx);
+                    var b1 = TOps.Load(ref Unsafe.Add(ref kx, w));
+                    ref var qx = ref Unsafe.Add(ref q0, x);
+                    var s = TOps.Broadcast(qx);
+                    a00 = TOps.MultiplyAdd(s, b0, a00); a01 = TOps.MultiplyAdd(s, b1, a01);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, d));
+                    a10 = TOps.MultiplyAdd(s, b0, a10); a11 = TOps.MultiplyAdd(s, b1, a11);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 2 * d));
+                    a20 = TOps.MultiplyAdd(s, b0, a20); a21 = TOps.MultiplyAdd(s, b1, a21);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 3 * d));
+                    a30 = TOps.MultiplyAdd(s, b0, a30); a31 = TOps.MultiplyAdd(s, b1, a31);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 4 * d));
+                    a40 = TOps.MultiplyAdd(s, b0, a40); a41 = TOps.MultiplyAdd(s, b1, a41);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 5 * d));
+                    a50 = TOps.MultiplyAdd(s, b0, a50); a51 = TOps.MultiplyAdd(s, b1, a51);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 6 * d));
+                    a60 = TOps.MultiplyAdd(s, b0, a60); a61 = TOps.MultiplyAdd(s, b1, a61);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 7 * d));
+                    a70 = TOps.MultiplyAdd(s, b0, a70); a71 = TOps.MultiplyAdd(s, b1, a71);
+                }
+
+                ref var out0 = ref Unsafe.Add(ref st, (r0 * bcPad) + c0);
+                StorePair(a00, a01, ref out0, w);
+                StorePair(a10, a11, ref Unsafe.Add(ref out0, bcPad), w);
+                StorePair(a20, a21, ref Unsafe.Add(ref out0, 2 * bcPad), w);
+                StorePair(a30, a31, ref Unsafe.Add(ref out0, 3 * bcPad), w);
+                StorePair(a40, a41, ref Unsafe.Add(ref out0, 4 * bcPad), w);
+                StorePair(a50, a51, ref Unsafe.Add(ref out0, 5 * bcPad), w);
+                StorePair(a60, a61, ref Unsafe.Add(ref out0, 6 * bcPad), w);
+                StorePair(a70, a71, ref Unsafe.Add(ref out0, 7 * bcPad), w);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair(TVec a, TVec b, ref T destination, int w)
+    {
+        TOps.Store(a, ref destination);
+        TOps.Store(b, ref Unsafe.Add(ref destination, w));
+    }
+
+    /// <summary>O += P · Vp over the first <paramref name="cols"/> keys, 4 query rows by up to 4 vectors of values.</summary>
+    private static void ValueTile(Span<T> pTile, T[] vp, Span<T> o, int rowsPadded, int cols, int bcPad, int dvPad)
+    {
+        ref var pp = ref MemoryMarshal.GetReference(pTile);
+        ref var vv = ref MemoryMarshal.GetArrayDataReference(vp);
+        ref var oo = ref MemoryMarshal.GetReference(o);
+        var w = TOps.Count;
+        for (var r0 = 0; r0 < rowsPadded; r0 += PvRows)
+        {
+            ref var p0 = ref Unsafe.Add(ref pp, r0 * bcPad);
+            ref var o0 = ref Unsafe.Add(ref oo, r0 * dvPad);
+            var c0 = 0;
+            for (; c0 + (4 * w) <= dvPad; c0 += 4 * w)
+            {
+                ref var oc = ref Unsafe.Add(ref o0, c0);
+                TVec a00 = TOps.Load(ref oc), a01 = TOps.Load(ref Unsafe.Add(ref oc, w)), a02 = TOps.Load(ref Unsafe.Add(ref oc, 2 * w)), a03 = TOps.Load(ref Unsafe.Add(ref oc, 3 * w));
+                ref var oc1 = ref Unsafe.Add(ref oc, dvPad);
+                TVec a10 = TOps.Load(ref oc1), a11 = TOps.Load(ref Unsafe.Add(ref oc1, w)), a12 = TOps.Load(ref Unsafe.Add(ref oc1, 2 * w)), a13 = TOps.Load(ref Unsafe.Add(ref oc1, 3 * w));
+                ref var oc2 = ref Unsafe.Add(ref oc, 2 * dvPad);
+                TVec a20 = TOps.Load(ref oc2), a21 = TOps.Load(ref Unsafe.Add(ref oc2, w)), a22 = TOps.Load(ref Unsafe.Add(ref oc2, 2 * w)), a23 = TOps.Load(ref Unsafe.Add(ref oc2, 3 * w));
+                ref var oc3 = ref Unsafe.Add(ref oc, 3 * dvPad);
+                TVec a30 = TOps.Load(ref oc3), a31 = TOps.Load(ref Unsafe.Add(ref oc3, w)), a32 = TOps.Load(ref Unsafe.Add(ref oc3, 2 * w)), a33 = TOps.Load(ref Unsafe.Add(ref oc3, 3 * w));
+                for (var j = 0; j < cols; j++)
+                {
+                    ref var vj = ref Unsafe.Add(ref vv, (j * dvPad) + c0);
+                    var v0 = TOps.Load(ref vj);
+                    var v1 = TOps.Load(ref Unsafe.Add(ref vj, w));
+                    var v2 = TOps.Load(ref Unsafe.Add(ref vj, 2 * w));
+                    var v3 = TOps.Load(ref Unsafe.Add(ref vj, 3 * w));
+                    ref var pj = ref Unsafe.Add(ref p0, j);
+                    var s = TOps.Broadcast(pj);
+                    a00 = TOps.MultiplyAdd(s, v0, a00); a01 = TOps.MultiplyAdd(s, v1, a01); a02 = TOps.MultiplyAdd(s, v2, a02); a03 = TOps.MultiplyAdd(s, v3, a03);
+                    s = TOps.Broadcast(Unsafe.Add(ref pj, bcPad));
+                    a10 = TOps.MultiplyAdd(s, v0, a10); a11 = TOps.MultiplyAdd(s, v1, a11); a12 = TOps.MultiplyAdd(s, v2, a12); a13 = TOps.MultiplyAdd(s, v3, a13);
+                    s = TOps.Broadcast(Unsafe.Add(ref pj, 2 * bcPad));
+                    a20 = TOps.MultiplyAdd(s, v0, a20); a21 = TOps.MultiplyAdd(s, v1, a21); a22 = TOps.MultiplyAdd(s, v2, a22); a23 = TOps.MultiplyAdd(s, v3, a23);
+                    s = TOps.Broadcast(Unsafe.Add(ref pj, 3 * bcPad));
+                    a30 = TOps.MultiplyAdd(s, v0, a30); a31 = TOps.MultiplyAdd(s, v1, a31); a32 = TOps.MultiplyAdd(s, v2, a32); a33 = TOps.MultiplyAdd(s, v3, a33);
+                }
+
+                StoreQuad(a00, a01, a02, a03, ref oc, w);
+                StoreQuad(a10, a11, a12, a13, ref oc1, w);
+                StoreQuad(a20, a21, a22, a23, ref oc2, w);
+                StoreQuad(a30, a31, a32, a33, ref oc3, w);
+            }
+
+            for (; c0 < dvPad; c0 += w)
+            {
+                ref var oc = ref Unsafe.Add(ref o0, c0);
+                TVec a0 = TOps.Load(ref oc), a1 = TOps.Load(ref Unsafe.Add(ref oc, dvPad));
+                TVec a2 = TOps.Load(ref Unsafe.Add(ref oc, 2 * dvPad)), a3 = TOps.Load(ref Unsafe.Add(ref oc, 3 * dvPad));
+                for (var j = 0; j < cols; j++)
+                {
+                    var v0 = TOps.Load(ref Unsafe.Add(ref vv, (j * dvPad) + c0));
+                    ref var pj = ref Unsafe.Add(ref p0, j);
+                    a0 = TOps.MultiplyAdd(TOps.Broadcast(pj), v0, a0);
+                    a1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref pj, bcPad)), v0, a1);
+                    a2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref pj, 2 * bcPad)), v0, a2);
+                    a3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref pj, 3 * bcPad)), v0, a3);
+                }
+
+                TOps.Store(a0, ref oc);
+                TOps.Store(a1, ref Unsafe.Add(ref oc, dvPad));
+                TOps.Store(a2, ref Unsafe.Add(ref oc, 2 * dvPad));
+                TOps.Store(a3, ref Unsafe.Add(ref oc, 3 * dvPad));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreQuad(TVec a, TVec b, TVec c, TVec e, ref T destination, int w)
+    {
+        TOps.Store(a, ref destination);
+        TOps.Store(b, ref Unsafe.Add(ref destination, w));
+        TOps.Store(c, ref Unsafe.Add(ref destination, 2 * w));
+        TOps.Store(e, ref Unsafe.Add(ref destination, 3 * w));
+    }
+
+    /// <summary>The row's maximum; NaN anywhere makes it NaN, so overflow cannot hide.</summary>
+    private static T RowMaxOf(Span<T> row)
+    {
+        ref var r = ref MemoryMarshal.GetReference(row);
+        var w = TOps.Count;
+        var acc = TOps.Broadcast(T.NegativeInfinity);
+        for (var c = 0; c < row.Length; c += w)
+        {
+            acc = TOps.Max(acc, TOps.Load(ref Unsafe.Add(ref r, c)));
+        }
+
+        return TOps.MaxAcross(acc);
+    }
+
+    /// <summary>row = exp(row - max) in place; returns the sum. Row length is a whole number of vectors.</summary>
+    private static T ExpAndSum(Span<T> row, T max)
+    {
+        ref var r = ref MemoryMarshal.GetReference(row);
+        var w = TOps.Count;
+        var m = TOps.Broadcast(max);
+        var acc = TOps.Zero;
+        for (var c = 0; c < row.Length; c += w)
+        {
+            ref var x = ref Unsafe.Add(ref r, c);
+            var e = TOps.Exp(TOps.Subtract(TOps.Load(ref x), m));
+            TOps.Store(e, ref x);
+            acc = TOps.Add(acc, e);
+        }
+
+        return TOps.SumAcross(acc);
+    }
+
+    /// <summary>Additive scores <c>scale · v · tanh(qa_i + ka_j)</c>, one TensorPrimitives pass per pair.</summary>
+    private static void AdditiveScores(CoreProblem<T> p, Scratch<T> s, Span<T> qa, long kOff, int j0, int rows, int cols, int bcPad)
+    {
+        var a = p.D;
+        var v = p.AdditiveV!;
+        var tmp = s.KT.AsSpan(0, a);
+        for (var r = 0; r < rows; r++)
+        {
+            var qRow = qa.Slice(r * a, a);
+            for (var c = 0; c < cols; c++)
+            {
+                TensorPrimitives.Add(qRow, p.K.AsSpan((int)(kOff + ((long)(j0 + c) * a)), a), tmp);
+                TensorPrimitives.Tanh(tmp, tmp);
+                s.S[(r * bcPad) + c] = p.Scale * TensorPrimitives.Dot(tmp, v.AsSpan(0, a));
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Buffers;
+using System.Numerics;
+
+namespace AttentionService.Engine.Kernels;
+
+/// <summary>One worker's tile buffers, rented from the shared pool and returned on dispose.</summary>
+internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public Scratch(in TileShape shape, int d, int m)
+    {
+        var rows = shape.RowsPadded(shape.QueryTile);
+        Q = Rent(rows * d);
+        KT = Rent(Math.Max(d * shape.KeyTilePadded, d));
+        Vp = Rent(shape.KeyTilePadded * shape.DvPadded);
+        S = Rent(rows * shape.KeyTilePadded);
+        O = Rent(rows * shape.DvPadded);
+        RowMax = Rent(rows);
+        RowSum = Rent(rows);
+        TileMax = Rent(rows * shape.KeyTiles(m));
+    }
+
+    public T[] Q { get; }
+    public T[] KT { get; }
+    public T[] Vp { get; }
+    public T[] S { get; }
+    public T[] O { get; }
+    public T[] RowMax { get; }
+    public T[] RowSum { get; }
+    public T[] TileMax { get; }
+
+    public void Dispose()
+    {
+        foreach (var array in new[] { Q, KT, Vp, S, O, RowMax, RowSum, TileMax })
+        {
+            ArrayPool<T>.Shared.Return(array);
+        }
+    }
+
+    private static T[] Rent(int length) => ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
+}

@@ -1,0 +1,136 @@
+using System.Numerics;
+
+namespace AttentionService.Engine;
+
+/// <summary>
+/// Multi-head attention with input and output projections, as <c>torch.nn.MultiheadAttention(batch_first=True)</c>
+/// in evaluation mode: project, split into heads of <c>e / NumHeads</c>, scaled dot-product per head, concatenate,
+/// project out. Inputs are batched (<c>[B, n, e]</c>) or unbatched (<c>[n, e]</c>).
+/// </summary>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+public sealed class MultiheadProblem<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary><c>[B, n, e]</c> or <c>[n, e]</c>.</summary>
+    public required TensorData<T> Query { get; init; }
+
+    /// <summary><c>[B, m, kdim]</c> or <c>[m, kdim]</c>.</summary>
+    public required TensorData<T> Key { get; init; }
+
+    /// <summary><c>[B, m, vdim]</c> or <c>[m, vdim]</c>.</summary>
+    public required TensorData<T> Value { get; init; }
+
+    /// <summary>Number of heads; divides the embedding size <c>e</c>.</summary>
+    public required int NumHeads { get; init; }
+
+    /// <summary><c>[e, e]</c>.</summary>
+    public required TensorData<T> QProjWeight { get; init; }
+
+    /// <summary><c>[e, kdim]</c>.</summary>
+    public required TensorData<T> KProjWeight { get; init; }
+
+    /// <summary><c>[e, vdim]</c>.</summary>
+    public required TensorData<T> VProjWeight { get; init; }
+
+    /// <summary><c>[e, e]</c>.</summary>
+    public required TensorData<T> OutProjWeight { get; init; }
+
+    /// <summary><c>[e]</c>; zeros when absent.</summary>
+    public TensorData<T>? QProjBias { get; init; }
+
+    /// <summary><c>[e]</c>; zeros when absent.</summary>
+    public TensorData<T>? KProjBias { get; init; }
+
+    /// <summary><c>[e]</c>; zeros when absent.</summary>
+    public TensorData<T>? VProjBias { get; init; }
+
+    /// <summary><c>[e]</c>; zeros when absent.</summary>
+    public TensorData<T>? OutProjBias { get; init; }
+
+    /// <summary>Query <c>i</c> attends key <c>j</c> only when <c>j &lt;= i</c>.</summary>
+    public bool Causal { get; init; }
+
+    /// <summary><c>[n, m]</c>, <c>true</c> = may attend; shared by every batch item and head.</summary>
+    public TensorData<bool>? Mask { get; init; }
+
+    /// <summary><c>[n, m]</c>, added to every head's scaled scores.</summary>
+    public TensorData<T>? Bias { get; init; }
+
+    /// <summary><c>[B]</c>: item <c>b</c> attends only keys <c>j &lt; KeyLengths[b]</c>.</summary>
+    public IReadOnlyList<int>? KeyLengths { get; init; }
+
+    /// <summary>Average the weights over heads (<c>[B, n, m]</c>) or return them per head (<c>[B, NumHeads, n, m]</c>).</summary>
+    public bool AverageWeights { get; init; } = true;
+
+    /// <summary>Whether the weights are computed and returned.</summary>
+    public bool ReturnWeights { get; init; } = true;
+
+    /// <summary>Checks every shape rule; an empty list means the problem is computable.</summary>
+    public IReadOnlyList<ProblemFinding> Validate()
+    {
+        var rules = new ShapeRules();
+        if (!(rules.Tensor("query", Query, 2, 3) & rules.Tensor("key", Key, 2, 3) & rules.Tensor("value", Value, 2, 3)))
+        {
+            return rules.Findings;
+        }
+
+        var rank = Query.Rank;
+        if (Key.Rank != rank || Value.Rank != rank)
+        {
+            rules.Fail(Key.Rank != rank ? "key" : "value", $"query is nested {rank} deep, key {Key.Rank} and value {Value.Rank}; all three need the same rank");
+            return rules.Findings;
+        }
+
+        int e = Query.Dim(-1), n = Query.Dim(-2), m = Key.Dim(-2), kdim = Key.Dim(-1), vdim = Value.Dim(-1);
+        if (rank == 3 && (Key.Dim(0) != Query.Dim(0) || Value.Dim(0) != Query.Dim(0)))
+        {
+            rules.Fail("key", $"batch sizes differ: query {Query.Dim(0)}, key {Key.Dim(0)}, value {Value.Dim(0)}");
+        }
+
+        if (Value.Dim(-2) != m)
+        {
+            rules.Fail("value", $"has {Value.Dim(-2)} rows but key has {m}; each key row needs one value row");
+        }
+
+        if (NumHeads < 1 || e % NumHeads != 0)
+        {
+            rules.Fail("numHeads", $"must be >= 1 and divide the embedding size {e}; it is {NumHeads}");
+        }
+
+        rules.Shape("qProjWeight", QProjWeight, [e, e], $"[e, e] with e = {e}");
+        rules.Shape("kProjWeight", KProjWeight, [e, kdim], $"[e, kdim] with e = {e}, kdim = {kdim}");
+        rules.Shape("vProjWeight", VProjWeight, [e, vdim], $"[e, vdim] with e = {e}, vdim = {vdim}");
+        rules.Shape("outProjWeight", OutProjWeight, [e, e], $"[e, e] with e = {e}");
+        foreach (var (field, bias) in new[] { ("qProjBias", QProjBias), ("kProjBias", KProjBias), ("vProjBias", VProjBias), ("outProjBias", OutProjBias) })
+        {
+            if (bias is not null)
+            {
+                rules.Shape(field, bias, [e], $"[e] with e = {e}");
+            }
+        }
+
+        if (Mask is not null)
+        {
+            rules.Shape("mask", Mask, [n, m], "query rows x key rows");
+        }
+
+        if (Bias is not null)
+        {
+            rules.Shape("bias", Bias, [n, m], "query rows x key rows");
+        }
+
+        if (KeyLengths is not null)
+        {
+            var batch = rank == 3 ? Query.Dim(0) : 1;
+            if (KeyLengths.Count != batch)
+            {
+                rules.Fail("keyLengths", $"has {KeyLengths.Count} entries but the batch has {batch}");
+            }
+            else if (KeyLengths.Any(l => l < 0 || l > m))
+            {
+                rules.Fail("keyLengths", $"entries must lie in 0..{m} (the key count); got [{string.Join(", ", KeyLengths)}]");
+            }
+        }
+
+        return rules.Findings;
+    }
+}

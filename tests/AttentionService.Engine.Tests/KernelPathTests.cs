@@ -1,0 +1,65 @@
+using AttentionService.Engine.Kernels;
+
+namespace AttentionService.Engine.Tests;
+
+/// <summary>Every kernel path against the float64 reference, across sizes that cover SIMD and tile tails.</summary>
+public class KernelPathTests
+{
+    [Theory]
+    [MemberData(nameof(TestProblems.PathsAndPrecisions), MemberType = typeof(TestProblems))]
+    public void ScaledDot_SizesOneToSeventy_MatchReference(KernelPath path, Precision precision)
+    {
+        var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path, MaxDegreeOfParallelism = 1 });
+        var rng = new Random(70);
+        for (var size = 1; size <= 70; size++)
+        {
+            int n = size, m = ((size * 7) % 70) + 1, d = ((size * 13) % 70) + 1, dv = ((size * 5) % 70) + 1;
+            var c = new Reference.Case(1, 1, 1, n, m, d, d, dv)
+            {
+                Q = TestProblems.Random(rng, n * d),
+                K = TestProblems.Random(rng, m * d),
+                V = TestProblems.Random(rng, m * dv),
+                Causal = size % 3 == 0,
+            };
+            TestProblems.Check(engine, c, rank: 2, precision, returnWeights: size % 2 == 0, $"n={n} m={m} d={d} dv={dv}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestProblems.PathsAndPrecisions), MemberType = typeof(TestProblems))]
+    public void LargerThanOneTile_ParallelAndSerial_MatchReference(KernelPath path, Precision precision)
+    {
+        var rng = new Random(130);
+        foreach (var threads in new[] { 1, 2 })
+        {
+            var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path, MaxDegreeOfParallelism = threads });
+            foreach (var (n, m, d, dv) in new[] { (130, 300, 80, 72), (200, 257, 64, 64), (65, 129, 17, 33) })
+            {
+                var c = new Reference.Case(2, 2, 1, n, m, d, d, dv)
+                {
+                    Q = TestProblems.Random(rng, 2 * 2 * n * d),
+                    K = TestProblems.Random(rng, 2 * m * d),
+                    V = TestProblems.Random(rng, 2 * m * dv),
+                    Causal = n == 200,
+                    Mask = n == 65 ? TestProblems.RandomMask(rng, n * m) : null,
+                    MaskIsBroadcast = true,
+                    Bias = n == 130 ? TestProblems.Random(rng, n * m, 3) : null,
+                    BiasIsBroadcast = true,
+                };
+                TestProblems.Check(engine, c, rank: 4, precision, returnWeights: true, $"threads={threads} n={n} m={m}");
+                TestProblems.Check(engine, c, rank: 4, precision, returnWeights: false, $"threads={threads} n={n} m={m} no weights");
+            }
+        }
+    }
+
+    [Fact]
+    public void ForcedPath_IsTheOneRun()
+    {
+        foreach (var path in KernelPaths.Supported)
+        {
+            new AttentionEngine(new AttentionEngineOptions { KernelPath = path }).KernelPath.ShouldBe(path);
+        }
+
+        KernelPaths.Supported.ShouldContain(KernelPath.Scalar);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Runtime.Intrinsics;
+using AttentionService.Engine.Kernels;
+
+namespace AttentionService.Engine.Tests;
+
+/// <summary>Properties any attention must have, whatever the inputs.</summary>
+public class PropertyTests
+{
+    private static AttentionResult<float> Run(AttentionEngine engine, int n, int m, int d, float[] q, float[] k, float[] v, bool[]? mask = null) =>
+        engine.Compute(new AttentionProblem<float>
+        {
+            Query = TensorData.Wrap(q, n, d),
+            Key = TensorData.Wrap(k, m, d),
+            Value = TensorData.Wrap(v, m, d),
+            Mask = mask is null ? null : TensorData.Wrap(mask, n, m),
+        });
+
+    private static float[] Floats(Random rng, int length, float spread = 1f) =>
+        Enumerable.Range(0, length).Select(_ => (float)((rng.NextDouble() * 2) - 1) * spread).ToArray();
+
+    [Theory]
+    [MemberData(nameof(TestProblems.Paths), MemberType = typeof(TestProblems))]
+    public void WeightRows_SumToOne_ExceptFullyMaskedRowsWhichAreZero(KernelPath path)
+    {
+        var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path });
+        var rng = new Random(1);
+        const int n = 37, m = 150, d = 24;
+        var mask = TestProblems.RandomMask(rng, n * m, 0.5);
+        Array.Fill(mask, false, 5 * m, m); // row 5 sees nothing
+        using var result = Run(engine, n, m, d, Floats(rng, n * d), Floats(rng, m * d), Floats(rng, m * d), mask);
+        for (var i = 0; i < n; i++)
+        {
+            var row = result.Weights!.Span.Slice(i * m, m).ToArray();
+            if (i == 5)
+            {
+                row.ShouldAllBe(w => w == 0f);
+                result.Output.Span.Slice(i * d, d).ToArray().ShouldAllBe(o => o == 0f);
+            }
+            else
+            {
+                row.Sum().ShouldBe(1f, 1e-5f);
+                row.Where((w, j) => !mask[(i * m) + j]).ShouldAllBe(w => w == 0f);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestProblems.Paths), MemberType = typeof(TestProblems))]
+    public void PermutingKeysAndValues_PermutesWeights_AndKeepsOutput(KernelPath path)
+    {
+        var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path });
+        var rng = new Random(2);
+        const int n = 9, m = 140, d = 16;
+        float[] q = Floats(rng, n * d), k = Floats(rng, m * d), v = Floats(rng, m * d);
+        var perm = Enumerable.Range(0, m).OrderBy(_ => rng.Next()).ToArray();
+        var kp = new float[m * d];
+        var vp = new float[m * d];
+        for (var j = 0; j < m; j++)
+        {
+            k.AsSpan(perm[j] * d, d).CopyTo(kp.AsSpan(j * d));
+            v.AsSpan(perm[j] * d, d).CopyTo(vp.AsSpan(j * d));
+        }
+
+        using var a = Run(engine, n, m, d, q, k, v);
+        using var b = Run(engine, n, m, d, q, kp, vp);
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < m; j++)
+            {
+                b.Weights!.Span[(i * m) + j].ShouldBe(a.Weights!.Span[(i * m) + perm[j]], 1e-6f);
+            }
+        }
+
+        for (var x = 0; x < n * d; x++)
+        {
+            b.Output.Span[x].ShouldBe(a.Output.Span[x], 1e-5f);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestProblems.Paths), MemberType = typeof(TestProblems))]
+    public void LargeScores_DoNotOverflowTheSoftmax(KernelPath path)
+    {
+        var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path });
+        // Scores near 1e4: exp would overflow float without subtracting the row max.
+        using var result = Run(engine, 1, 2, 1, [100f], [100f, 99.99f], [1f, 2f]);
+        var w0 = 1 / (1 + Math.Exp(-1.0)); // scale 1/sqrt(1): scores 10000 and 9999
+        result.Weights!.Span[0].ShouldBe((float)w0, 1e-5f);
+        result.Output.Span[0].ShouldBe((float)(w0 + (2 * (1 - w0))), 1e-5f);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestProblems.Paths), MemberType = typeof(TestProblems))]
+    public void ScoresBeyondFloat32_AreReportedAsOverflow(KernelPath path)
+    {
+        var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path });
+        Should.Throw<AttentionOverflowException>(() => Run(engine, 1, 2, 2, [3e19f, 3e19f], [3e19f, 3e19f, -3e19f, 3e19f], [1f, 1f, 1f, 1f]))
+            .Message.ShouldContain("float64");
+    }
+
+    [Fact]
+    public void CancelledComputation_Throws_AndStopsEarly()
+    {
+        var engine = new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = 1 });
+        var rng = new Random(3);
+        const int n = 512, m = 512, d = 32;
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        var before = EngineCounters.TilesComputed;
+        Should.Throw<OperationCanceledException>(() => engine.Compute(
+            new AttentionProblem<float> { Query = TensorData.Wrap(Floats(rng, n * d), n, d), Key = TensorData.Wrap(Floats(rng, m * d), m, d), Value = TensorData.Wrap(Floats(rng, m * d), m, d) },
+            cts.Token));
+        (EngineCounters.TilesComputed - before).ShouldBeLessThan(32); // other tests may add tiles concurrently, but not a whole 32-tile problem's worth
+    }
+
+    [Fact]
+    public void FastExp_IsAccurateAcrossTheSoftmaxRange()
+    {
+        var worst = 0.0;
+        for (var x = -87f; x <= 0f; x += 0.01f)
+        {
+            var e = Simd512<float>.Exp(Vector512.Create(x)).GetElement(0);
+            var exact = Math.Exp(x);
+            worst = Math.Max(worst, Math.Abs(e - exact) / exact);
+        }
+
+        worst.ShouldBeLessThan(5e-7);
+        Simd512<float>.Exp(Vector512.Create(float.NegativeInfinity)).GetElement(0).ShouldBe(0f);
+        Simd256<float>.Exp(Vector256.Create(-200f)).GetElement(0).ShouldBe(0f);
+    }
+}
