@@ -1,0 +1,45 @@
+using AttentionService.Api.Json;
+using AttentionService.Engine;
+
+namespace AttentionService.Api.Contracts;
+
+/// <summary>
+/// The answer of every attention endpoint. It documents the JSON that <see cref="AttentionResponseWriter"/> writes
+/// straight from the engine's buffers; it is never built as an object.
+/// </summary>
+public sealed class AttentionResponse
+{
+    /// <summary>The outputs, <c>[..., n, dv]</c>: each query row's weighted sum of value rows.</summary>
+    public required NumberTensor Output { get; init; }
+
+    /// <summary>The softmax weights, <c>[..., n, m]</c>; each row sums to 1, or is all zeros when the row may attend no key. Absent when <c>returnWeights</c> is false.</summary>
+    public NumberTensor? Weights { get; init; }
+
+    /// <summary>The scoring function used.</summary>
+    public required Scoring Scoring { get; init; }
+
+    /// <summary>The scale applied to the scores (the default when the request gave none).</summary>
+    public required double Scale { get; init; }
+
+    /// <summary>The precision of the computation.</summary>
+    public required Precision Precision { get; init; }
+}
+
+/// <summary>A scoring function, as listed by <c>GET /v1/scorings</c>.</summary>
+public sealed class ScoringDescription
+{
+    /// <summary>Its name in requests.</summary>
+    public required Scoring Name { get; init; }
+
+    /// <summary>The score of a query row <c>q</c> and a key row <c>k</c>.</summary>
+    public required string Formula { get; init; }
+
+    /// <summary>The parameters it needs in <c>parameters</c>, with their shapes.</summary>
+    public required IReadOnlyList<string> Parameters { get; init; }
+
+    /// <summary>The scale used when a request gives none.</summary>
+    public required string DefaultScale { get; init; }
+
+    /// <summary>Where it comes from.</summary>
+    public required string Source { get; init; }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Text.Json.Serialization.Metadata;
+using AttentionService.Api.Contracts;
+using AttentionService.Api.Hosting;
+using AttentionService.Api.Json;
+using AttentionService.Api.Logging;
+using AttentionService.Api.OpenApi;
+using AttentionService.Api.Problems;
+using AttentionService.Engine;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace AttentionService.Api.Endpoints;
+
+/// <summary>The <c>/v1</c> endpoints: attention, self-attention, multi-head attention and the list of scorings.</summary>
+internal static class AttentionApi
+{
+    public static RouteGroupBuilder MapAttentionApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1").WithTags("Attention");
+
+        group.MapPost("/attention", (HttpContext context, AttentionEngine engine) =>
+                HandleAsync<AttentionRequest, AttentionSolver>(context, engine, AppJsonContext.Default.AttentionRequest))
+            .WithName("ComputeAttention")
+            .WithSummary("Attention of query rows over key and value rows")
+            .WithDescription("softmax(scale · score(Q, K) + bias, masked) · V for one matrix, a batch ([B][n][d]) or batch and heads ([B][H][n][d]), with any of the six scorings. Answers the output and, unless returnWeights is false, the weights.")
+            .Accepts<AttentionRequest>("application/json")
+            .WithMetadata(Examples.Attention)
+            .ProducesAttentionProblems();
+
+        group.MapPost("/attention/self", (HttpContext context, AttentionEngine engine) =>
+                HandleAsync<SelfAttentionRequest, SelfAttentionSolver>(context, engine, AppJsonContext.Default.SelfAttentionRequest))
+            .WithName("ComputeSelfAttention")
+            .WithSummary("Self-attention over one matrix (Q = K = V = input)")
+            .WithDescription("Correlation (Pearson) self-attention by default, as in the first article; scaled_dot, dot and cosine also apply.")
+            .Accepts<SelfAttentionRequest>("application/json")
+            .WithMetadata(Examples.Self)
+            .ProducesAttentionProblems();
+
+        group.MapPost("/attention/multihead", (HttpContext context, AttentionEngine engine) =>
+                HandleAsync<MultiheadRequest, MultiheadSolver>(context, engine, AppJsonContext.Default.MultiheadRequest))
+            .WithName("ComputeMultiheadAttention")
+            .WithSummary("Multi-head attention with projections (torch.nn.MultiheadAttention, batch_first, eval)")
+            .WithDescription("Projects query, key and value, splits them into numHeads heads, runs scaled dot-product attention per head, concatenates and applies the output projection.")
+            .Accepts<MultiheadRequest>("application/json")
+            .WithMetadata(Examples.Multihead)
+            .ProducesAttentionProblems();
+
+        group.MapGet("/scorings", () => TypedResults.Ok(ScoringInfo.All.Select(s => new ScoringDescription
+            {
+                Name = s.Scoring,
+                Formula = s.Formula,
+                Parameters = s.Parameters,
+                DefaultScale = s.DefaultScale,
+                Source = s.Source,
+            }).ToArray()))
+            .WithName("ListScorings")
+            .WithSummary("The scoring functions, with formula, parameters and default scale");
+
+        return group;
+    }
+
+    private static RouteHandlerBuilder ProducesAttentionProblems(this RouteHandlerBuilder builder) => builder
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+
+    private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> HandleAsync<TRequest, TSolver>(
+        HttpContext context, AttentionEngine engine, JsonTypeInfo<TRequest> typeInfo)
+        where TRequest : class, IDisposable
+        where TSolver : ISolver<TRequest>
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (request, problem) = await JsonBody.ReadAsync(context, typeInfo);
+        if (request is null)
+        {
+            return problem!;
+        }
+
+        using (request)
+        {
+            if (context.Features.Get<RequestLogFeature>() is { } log)
+            {
+                log.Shapes = string.Join(", ", TSolver.Tensors(request).Where(t => t.Data is not null).Select(t => $"{t.Field} {TensorData.Format(t.Data!.Shape)}"));
+            }
+
+            var options = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value;
+            var limits = new Limits(options.Limits.MaxScoreElements, options.Limits.MaxReturnedWeights);
+            var timings = new RequestTimings();
+            return TSolver.PrecisionOf(request) == Precision.Float64
+                ? Solve<TRequest, TSolver, double>(request, engine, limits, timings, started, context.RequestAborted)
+                : Solve<TRequest, TSolver, float>(request, engine, limits, timings, started, context.RequestAborted);
+        }
+    }
+
+    private static Results<AttentionJsonResult, ProblemHttpResult> Solve<TRequest, TSolver, T>(
+        TRequest request, AttentionEngine engine, Limits limits, RequestTimings timings, long started, CancellationToken ct)
+        where TSolver : ISolver<TRequest>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        using var wire = new WireConversion<T>(new Findings());
+        var compute = TSolver.Prepare(request, engine, wire, limits);
+        if (compute is null)
+        {
+            return ApiProblems.Unprocessable(wire.Findings);
+        }
+
+        timings.Parse = Stopwatch.GetElapsedTime(started);
+        var computeStarted = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = compute(ct);
+            timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
+            return AttentionJsonResult.Create(result, TSolver.PrecisionOf(request), timings);
+        }
+        catch (AttentionOverflowException e)
+        {
+            return ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, "The scores overflow the precision", e.Message);
+        }
+    }
+}

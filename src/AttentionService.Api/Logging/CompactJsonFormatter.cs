@@ -1,0 +1,50 @@
+using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Json;
+
+namespace AttentionService.Api.Logging;
+
+/// <summary>
+/// Writes events as compact JSON lines (CLEF: <c>@t</c>, <c>@l</c>, <c>@mt</c>, <c>@m</c>, <c>@x</c>, then properties),
+/// the format of Serilog.Formatting.Compact, which the package registry here does not carry.
+/// </summary>
+public sealed class CompactJsonFormatter : ITextFormatter
+{
+    private static readonly JsonValueFormatter ValueFormatter = new(typeTagName: "$type");
+
+    /// <inheritdoc />
+    public void Format(LogEvent logEvent, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(logEvent);
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write("{\"@t\":\"");
+        output.Write(logEvent.Timestamp.UtcDateTime.ToString("O"));
+        output.Write("\",\"@mt\":");
+        JsonValueFormatter.WriteQuotedJsonString(logEvent.MessageTemplate.Text, output);
+        output.Write(",\"@m\":");
+        JsonValueFormatter.WriteQuotedJsonString(logEvent.RenderMessage(), output);
+        if (logEvent.Level != LogEventLevel.Information)
+        {
+            output.Write(",\"@l\":\"");
+            output.Write(logEvent.Level);
+            output.Write('"');
+        }
+
+        if (logEvent.Exception is not null)
+        {
+            output.Write(",\"@x\":");
+            JsonValueFormatter.WriteQuotedJsonString(logEvent.Exception.ToString(), output);
+        }
+
+        foreach (var (name, value) in logEvent.Properties)
+        {
+            output.Write(',');
+            JsonValueFormatter.WriteQuotedJsonString(name.StartsWith('@') ? "@" + name : name, output);
+            output.Write(':');
+            ValueFormatter.Format(value, output);
+        }
+
+        output.Write('}');
+        output.WriteLine();
+    }
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace AttentionService.Api.Logging;
+
+/// <summary>What a handler tells the request log about the request: its tensor shapes, never their numbers.</summary>
+internal sealed class RequestLogFeature
+{
+    public string? Shapes { get; set; }
+}
+
+/// <summary>
+/// One log line per request (what Serilog.AspNetCore's request logging would give): method, path, status, elapsed
+/// milliseconds, tensor shapes and trace id.
+/// </summary>
+internal sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var feature = new RequestLogFeature();
+        context.Features.Set(feature);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var traceId = Activity.Current?.Id ?? context.TraceIdentifier;
+            var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
+            var level = status >= 500 ? LogLevel.Error : LogLevel.Information;
+            LogRequest(logger, level, context.Request.Method, context.Request.Path.Value ?? "/", status, elapsed, feature.Shapes ?? "", traceId);
+        }
+    }
+
+    [LoggerMessage(Message = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms {Shapes} {TraceId}")]
+    private static partial void LogRequest(ILogger logger, LogLevel level, string requestMethod, string requestPath, int statusCode, double elapsed, string shapes, string traceId);
+}

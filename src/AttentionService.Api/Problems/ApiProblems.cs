@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AttentionService.Api.Problems;
+
+/// <summary>RFC 9457 answers; <c>type</c>, <c>traceId</c> and the content type are added by the problem details service.</summary>
+internal static class ApiProblems
+{
+    public static ProblemHttpResult Create(int status, string title, string detail, IDictionary<string, string[]>? errors = null)
+    {
+        var problem = errors is null ? new ProblemDetails() : new HttpValidationProblemDetails(errors);
+        problem.Status = status;
+        problem.Title = title;
+        problem.Detail = detail;
+        return TypedResults.Problem(problem);
+    }
+
+    /// <summary>422 with one entry per field, as the contract's <c>errors</c> object.</summary>
+    public static ProblemHttpResult Unprocessable(Findings findings) =>
+        Create(StatusCodes.Status422UnprocessableEntity, "The request is not a computable attention problem", findings.Detail(), findings.ToDictionary());
+
+    /// <summary>400 for JSON that does not fit the contract: the field comes from the reader's path (<c>$.query[0]</c>).</summary>
+    public static ProblemHttpResult FromJsonException(JsonException e)
+    {
+        var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+        var message = Clean(e.Message);
+        return Create(StatusCodes.Status400BadRequest, "The request body does not match the contract", $"{field}: {message}", new Dictionary<string, string[]> { [field] = [message] });
+    }
+
+    /// <summary>Drops .NET type names and reader positions from serializer messages.</summary>
+    private static string Clean(string message)
+    {
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        }
+
+        message = cut >= 0 ? message[..cut] : message;
+        return message
+            .Replace("AttentionService.Api.Contracts.", "", StringComparison.Ordinal)
+            .Replace("AttentionService.Engine.", "", StringComparison.Ordinal)
+            .Replace("System.", "", StringComparison.Ordinal)
+            .Trim();
+    }
+}
