@@ -39,7 +39,7 @@ internal sealed class WireConversion<T>(Findings findings) : IDisposable where T
         var converted = TensorData.Rent<T>(source.ShapeArray());
         _owned.Add(converted);
         TensorPrimitives.ConvertTruncating<double, T>(source.Span, converted.Span);
-        if (!TensorPrimitives.IsFiniteAll<T>(converted.Span))
+        if (converted.Length > 0 && !TensorPrimitives.IsFiniteAll<T>(converted.Span))
         {
             var index = FirstNonFinite(converted.Span);
             Findings.Add(field + IndexPath(source.Shape, index), $"{source.Span[index]:R} is not finite in float32 (|x| > 3.4e38); send \"precision\": \"float64\" or smaller numbers");

@@ -1,0 +1,88 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Xunit.Abstractions;
+
+namespace AttentionService.Api.Tests;
+
+/// <summary>Health, logging, Server-Timing and options: the service as an operator sees it.</summary>
+[Collection(nameof(SharedService))]
+public class HostingTests(AttentionServiceFactory factory, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Live_RunsNoChecks()
+    {
+        using var response = await factory.CreateClient().GetAsync("/health/live");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await TestData.ReadObjectAsync(response);
+        body["status"]!.GetValue<string>().ShouldBe("Healthy");
+        body["checks"]!.AsObject().Count.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Ready_ReportsTheWarmEngine()
+    {
+        var client = factory.CreateClient();
+        HttpResponseMessage response;
+        var attempts = 0;
+        while ((response = await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK && attempts++ < 100)
+        {
+            await Task.Yield(); // warm-up runs in the background right after start
+        }
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await TestData.ReadObjectAsync(response);
+        body["status"]!.GetValue<string>().ShouldBe("Healthy");
+        body["checks"]!["engine"]!["status"]!.GetValue<string>().ShouldBe("Healthy");
+    }
+
+    [Fact]
+    public async Task Post_WritesServerTimingWithParseComputeAndWrite()
+    {
+        using var response = await factory.CreateClient().PostAsync("/v1/attention", TestData.Json("""{"query":[[1,2,3]],"key":[[4,6,8],[5,7,9]],"value":[[1,0],[0,1]]}"""));
+
+        var timing = string.Join(",", response.Headers.GetValues("Server-Timing"));
+        timing.ShouldMatch(@"^parse;dur=[\d.]+, compute;dur=[\d.]+, write;dur=[\d.]+$");
+    }
+
+    [Fact]
+    public async Task Post_LogsOneLineWithShapesButNoNumbers()
+    {
+        factory.Output = output;
+        var marker = Guid.NewGuid().ToString("N");
+        using var response = await factory.CreateClient().PostAsync($"/v1/attention?m={marker}", TestData.Json("""{"query":[[1.2345,2,3]],"key":[[4,6,8],[5,7,9]],"value":[[1,0],[0,1]]}"""));
+        response.EnsureSuccessStatusCode();
+
+        var line = factory.Logs.Single(l => l.Contains("/v1/attention") && l.Contains(" 200 ") && l.Contains("query [1, 3]") && !l.Contains(marker + "x"));
+        line.ShouldContain("POST");
+        line.ShouldContain("key [2, 3], value [2, 2]");
+        line.ShouldMatch(@"in \d+\.\d{3} ms");
+        line.ShouldMatch("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]");
+        factory.Logs.ShouldNotContain(l => l.Contains("1.2345"));
+    }
+
+    [Fact]
+    public void Options_AreBoundFromTheAttentionSection()
+    {
+        var options = factory.Services.GetRequiredService<IOptions<Hosting.AttentionOptions>>().Value;
+
+        options.Limits.MaxRequestBodyBytes.ShouldBe(64L * 1024 * 1024);
+        options.Limits.MaxScoreElements.ShouldBe(268_435_456);
+        options.Limits.MaxReturnedWeights.ShouldBe(16_777_216);
+    }
+
+    [Fact]
+    public void InvalidOptions_StopStartup_WithAClearMessage()
+    {
+        using var bad = new BadOptionsFactory();
+
+        var e = Should.Throw<OptionsValidationException>(() => bad.CreateClient());
+        e.Message.ShouldContain("MaxScoreElements");
+    }
+
+    private sealed class BadOptionsFactory : AttentionServiceFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Attention:Limits:MaxScoreElements", "0")];
+    }
+}
