@@ -10,7 +10,7 @@ internal sealed class RequestLogFeature
 
 /// <summary>
 /// One log line per request (what Serilog.AspNetCore's request logging would give): method, path, status, elapsed
-/// milliseconds, tensor shapes and trace id.
+/// milliseconds, tensor shapes, client address (after forwarded headers, when a trusted gateway set them) and trace id.
 /// </summary>
 internal sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> logger)
 {
@@ -25,14 +25,18 @@ internal sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILo
         }
         finally
         {
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var traceId = Activity.Current?.Id ?? context.TraceIdentifier;
             var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
             var level = status >= 500 ? LogLevel.Error : LogLevel.Information;
-            LogRequest(logger, level, context.Request.Method, context.Request.Path.Value ?? "/", status, elapsed, feature.Shapes ?? "", traceId);
+            if (logger.IsEnabled(level))
+            {
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var traceId = Activity.Current?.Id ?? context.TraceIdentifier;
+                var client = context.Connection.RemoteIpAddress?.ToString() ?? "-";
+                LogRequest(logger, level, context.Request.Method, context.Request.Path.Value ?? "/", status, elapsed, feature.Shapes ?? "", client, traceId);
+            }
         }
     }
 
-    [LoggerMessage(Message = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms {Shapes} {TraceId}")]
-    private static partial void LogRequest(ILogger logger, LogLevel level, string requestMethod, string requestPath, int statusCode, double elapsed, string shapes, string traceId);
+    [LoggerMessage(Message = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms {Shapes} from {ClientAddress} {TraceId}")]
+    private static partial void LogRequest(ILogger logger, LogLevel level, string requestMethod, string requestPath, int statusCode, double elapsed, string shapes, string clientAddress, string traceId);
 }
