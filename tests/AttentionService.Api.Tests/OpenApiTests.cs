@@ -82,7 +82,7 @@ public class OpenApiTests(AttentionServiceFactory factory)
     {
         var responses = (await DocumentAsync())["paths"]![path]!["post"]!["responses"]!.AsObject();
 
-        responses.Select(r => r.Key).ShouldBe(["200", "400", "413", "415", "422"], ignoreOrder: true);
+        responses.Select(r => r.Key).ShouldBe(["200", "400", "413", "415", "422", "503", "504"], ignoreOrder: true);
         responses["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().ShouldEndWith("/AttentionResponse");
         responses["422"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>().ShouldEndWith("/HttpValidationProblemDetails");
         responses["400"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!.GetValue<string>().ShouldEndWith("/ProblemDetails");

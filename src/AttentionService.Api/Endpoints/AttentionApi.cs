@@ -18,7 +18,8 @@ internal static class AttentionApi
 {
     public static RouteGroupBuilder MapAttentionApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1").WithTags("Attention");
+        var auth = app.ServiceProvider.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth;
+        var group = app.MapGroup("/v1").WithTags("Attention").WithComputeConventions(auth);
 
         group.MapPost("/attention", (HttpContext context, AttentionEngine engine) =>
                 HandleAsync<AttentionRequest, AttentionSolver>(context, engine, AppJsonContext.Default.AttentionRequest))
@@ -65,7 +66,9 @@ internal static class AttentionApi
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
     private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> HandleAsync<TRequest, TSolver>(
         HttpContext context, AttentionEngine engine, JsonTypeInfo<TRequest> typeInfo)
@@ -90,13 +93,13 @@ internal static class AttentionApi
             var limits = new Limits(options.Limits.MaxScoreElements, options.Limits.MaxReturnedWeights);
             var timings = new RequestTimings();
             return TSolver.PrecisionOf(request) == Precision.Float64
-                ? Solve<TRequest, TSolver, double>(request, engine, limits, timings, started, context.RequestAborted)
-                : Solve<TRequest, TSolver, float>(request, engine, limits, timings, started, context.RequestAborted);
+                ? await SolveAsync<TRequest, TSolver, double>(context, request, engine, limits, timings, started)
+                : await SolveAsync<TRequest, TSolver, float>(context, request, engine, limits, timings, started);
         }
     }
 
-    private static Results<AttentionJsonResult, ProblemHttpResult> Solve<TRequest, TSolver, T>(
-        TRequest request, AttentionEngine engine, Limits limits, RequestTimings timings, long started, CancellationToken ct)
+    private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> SolveAsync<TRequest, TSolver, T>(
+        HttpContext context, TRequest request, AttentionEngine engine, Limits limits, RequestTimings timings, long started)
         where TSolver : ISolver<TRequest>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -108,6 +111,16 @@ internal static class AttentionApi
         }
 
         timings.Parse = Stopwatch.GetElapsedTime(started);
+        var ct = context.RequestAborted; // the deadline (request timeouts) and the client's disconnect, both
+        var admission = context.RequestServices.GetRequiredService<Admission>();
+        var (lease, refusal) = await admission.AcquireAsync(ct);
+        using var admitted = lease;
+        if (refusal is not null)
+        {
+            context.Response.Headers.RetryAfter = admission.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The service is busy", $"{refusal}; retry after {admission.RetryAfterSeconds} s");
+        }
+
         var computeStarted = Stopwatch.GetTimestamp();
         try
         {

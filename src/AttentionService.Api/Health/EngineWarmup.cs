@@ -3,8 +3,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AttentionService.Api.Health;
 
-/// <summary>Computes one small attention at start-up; readiness waits for it, so a replica takes traffic only once its engine works.</summary>
-internal sealed partial class EngineWarmup(AttentionEngine engine, ILogger<EngineWarmup> logger) : BackgroundService, IHealthCheck
+/// <summary>
+/// Computes one small attention at start-up; readiness waits for it, so a replica takes traffic only once its engine
+/// works, and fails again as soon as the host starts stopping, so a gateway stops sending work.
+/// </summary>
+internal sealed partial class EngineWarmup(AttentionEngine engine, Hosting.Admission admission, ILogger<EngineWarmup> logger) : BackgroundService, IHealthCheck
 {
     private volatile string? _failure;
     private volatile bool _ready;
@@ -44,7 +47,8 @@ internal sealed partial class EngineWarmup(AttentionEngine engine, ILogger<Engin
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(
-            _ready ? HealthCheckResult.Healthy($"engine warm ({engine.KernelPath} kernels)")
+            admission.Draining ? HealthCheckResult.Unhealthy("shutting down: in-flight computations finish, new ones are refused")
+            : _ready ? HealthCheckResult.Healthy($"engine warm ({engine.KernelPath} kernels)")
             : _failure is { } failure ? HealthCheckResult.Unhealthy($"engine warm-up failed: {failure}")
             : HealthCheckResult.Unhealthy("engine warming up"));
 

@@ -22,7 +22,9 @@ public static class ApiBuilder
         builder.AddSerilog();
         var services = builder.Services;
 
-        services.AddOptions<AttentionOptions>().BindConfiguration(AttentionOptions.Section).ValidateOnStart();
+        services.AddOptions<AttentionOptions>().BindConfiguration(AttentionOptions.Section)
+            .Validate(o => o.Auth.ApiKeyHashes.All(IsSha256Hex), "Attention:Auth:ApiKeyHashes entries must be SHA-256 hashes: 64 hexadecimal digits")
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AttentionOptions>, AttentionOptionsValidator>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<AttentionOptions>>(
             (kestrel, attention) => kestrel.Limits.MaxRequestBodySize = attention.Value.Limits.MaxRequestBodyBytes);
@@ -37,6 +39,7 @@ public static class ApiBuilder
             });
         });
 
+        builder.AddResilience();
         services.AddSingleton<EngineWarmup>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
@@ -91,10 +94,13 @@ public static class ApiBuilder
             o.DocumentTitle = "AttentionService";
             o.EnableTryItOutByDefault();
         });
+        app.UseResilience();
         app.MapHealth();
         app.MapAttentionApi();
         return app;
     }
+
+    private static bool IsSha256Hex(string hash) => hash.Length == 64 && hash.All(char.IsAsciiHexDigit);
 
     /// <summary>
     /// Serilog through Microsoft.Extensions.Logging (Serilog.AspNetCore cannot be restored here): levels from the

@@ -14,9 +14,13 @@ public sealed class AttentionOptions
     [ValidateObjectMembers]
     public LimitsOptions Limits { get; set; } = new();
 
-    /// <summary>How the engine runs.</summary>
+    /// <summary>How the engine runs, how much waits, and for how long.</summary>
     [ValidateObjectMembers]
     public EngineSettings Engine { get; set; } = new();
+
+    /// <summary>Optional API keys and per-key rate limits.</summary>
+    [ValidateObjectMembers]
+    public AuthOptions Auth { get; set; } = new();
 }
 
 /// <summary>Size limits; each answers 413 or 422 when exceeded.</summary>
@@ -44,6 +48,43 @@ public sealed class EngineSettings
     /// <summary>Threads one computation may use; 0 means every core.</summary>
     [Range(0, 1024)]
     public int MaxDegreeOfParallelism { get; set; }
+
+    /// <summary>Computations running at once; 0 means one per core. Beyond it requests queue.</summary>
+    [Range(0, 4096)]
+    public int MaxConcurrency { get; set; }
+
+    /// <summary>Requests that may wait for a computation slot; a request beyond it gets 503 at once.</summary>
+    [Range(0, 100_000)]
+    public int QueueLength { get; set; } = 32;
+
+    /// <summary>Deadline of a computation request, queueing included (504 past it). Default 30 s.</summary>
+    [Range(0.01, 3600)]
+    public double TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The <c>Retry-After</c> seconds sent with 503 (queue full or shutting down).</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary><see cref="MaxConcurrency"/> with 0 resolved to the processor count.</summary>
+    public int EffectiveMaxConcurrency => MaxConcurrency > 0 ? MaxConcurrency : Environment.ProcessorCount;
+}
+
+/// <summary>API keys: when <see cref="ApiKeyHashes"/> is set, the <c>/v1</c> endpoints require <c>X-API-Key</c>.</summary>
+public sealed class AuthOptions
+{
+    /// <summary>SHA-256 of each accepted key, as 64 hex digits (<c>printf %s "$KEY" | sha256sum</c>). Empty: no keys required.</summary>
+    public IList<string> ApiKeyHashes { get; } = [];
+
+    /// <summary>Requests per second each key may make (a token bucket); 0: unlimited.</summary>
+    [Range(0, 1_000_000)]
+    public double PermitsPerSecond { get; set; }
+
+    /// <summary>Requests a key may make in a burst above the steady rate; 0: one second's worth.</summary>
+    [Range(0, 1_000_000)]
+    public int Burst { get; set; }
+
+    /// <summary>Whether keys are required.</summary>
+    public bool Enabled => ApiKeyHashes.Count > 0;
 }
 
 /// <summary>Validates <see cref="AttentionOptions"/> with its data annotations, nested sections included (source-generated).</summary>

@@ -1,0 +1,215 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using AttentionService.Api.Hosting;
+using AttentionService.Engine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using static AttentionService.Api.Tests.KestrelServiceFactory;
+
+namespace AttentionService.Api.Tests;
+
+/// <summary>Runs alone: these tests watch the process-wide tile counter and time real computations.</summary>
+[CollectionDefinition(nameof(Exclusive), DisableParallelization = true)]
+public sealed class Exclusive;
+
+/// <summary>Limits, admission, deadlines, disconnects, slow clients, shutdown and API keys, on real Kestrel.</summary>
+[Collection(nameof(Exclusive))]
+public class ResilienceTests
+{
+    private static async Task ShouldBeProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        response.StatusCode.ShouldBe(status, await response.Content.ReadAsStringAsync());
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Fact]
+    public async Task OversizeBody_Is413_WithContentLengthAndChunked()
+    {
+        await using var factory = new KestrelServiceFactory(Setting("Attention:Limits:MaxRequestBodyBytes", 4096));
+        using var client = factory.CreateKestrelClient();
+        var big = "{\"query\":[[" + string.Join(",", Enumerable.Repeat("1", 5000)) + "]]}";
+
+        using var withLength = await client.PostAsync("/v1/attention", TestData.Json(big));
+        var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big)));
+        chunked.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/attention") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using var withoutLength = await client.SendAsync(request);
+
+        await ShouldBeProblemAsync(withLength, HttpStatusCode.RequestEntityTooLarge);
+        await ShouldBeProblemAsync(withoutLength, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task BeyondConcurrencyAndQueue_ExactlyTheExtraRequestsGet503WithRetryAfter()
+    {
+        const int concurrency = 1, queue = 2, extra = 2;
+        await using var factory = new KestrelServiceFactory(
+            Setting("Attention:Engine:MaxConcurrency", concurrency), Setting("Attention:Engine:QueueLength", queue), Setting("Attention:Engine:RetryAfterSeconds", 3));
+        using var client = factory.CreateKestrelClient();
+        var body = await SlowProblem(2048).ReadAsStringAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, concurrency + queue + extra).Select(_ => client.PostAsync("/v1/attention", TestData.Json(body))));
+
+        responses.Count(r => r.StatusCode == HttpStatusCode.OK).ShouldBe(concurrency + queue);
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        refused.Count.ShouldBe(extra);
+        foreach (var response in refused)
+        {
+            response.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(3));
+            await ShouldBeProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        }
+    }
+
+    [Fact]
+    public async Task PastTheDeadline_Is504_AndTheComputationStops()
+    {
+        await using var factory = new KestrelServiceFactory(Setting("Attention:Engine:TimeoutSeconds", 0.5));
+        using var client = factory.CreateKestrelClient();
+        var before = EngineCounters.TilesComputed;
+
+        using var response = await client.PostAsync("/v1/attention", SlowProblem(4096)); // about 2 s of work
+
+        await ShouldBeProblemAsync(response, HttpStatusCode.GatewayTimeout);
+        var after = await Polling.UntilTilesStopAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        (after - before).ShouldBeLessThan(64 * 32 * 3 / 4); // 64 query tiles x 32 key tiles would be the whole problem
+    }
+
+    [Fact]
+    public async Task DisconnectedClient_StopsItsComputation()
+    {
+        await using var factory = new KestrelServiceFactory();
+        using var client = factory.CreateKestrelClient();
+        using var cts = new CancellationTokenSource();
+        var before = EngineCounters.TilesComputed;
+
+        var pending = client.PostAsync("/v1/attention", SlowProblem(4096), cts.Token);
+        await Polling.UntilAsync(() => EngineCounters.TilesComputed > before + 50, TimeSpan.FromSeconds(10), "the computation to start");
+        await cts.CancelAsync();
+
+        await Should.ThrowAsync<OperationCanceledException>(pending);
+        var after = await Polling.UntilTilesStopAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        (after - before).ShouldBeLessThan(64 * 32 * 3 / 4);
+    }
+
+    [Fact]
+    public async Task SlowlorisHeaderTrickle_IsCutOff()
+    {
+        await using var factory = new KestrelServiceFactory(Setting("Kestrel:Limits:RequestHeadersTimeout", "00:00:02"));
+        var address = factory.BaseAddress;
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, address.Port);
+        var stream = tcp.GetStream();
+        var started = DateTime.UtcNow;
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("POST /v1/attention HTTP/1.1\r\nHost: localhost\r\n"));
+
+        var cutOff = false;
+        for (var i = 0; i < 200 && !cutOff; i++) // one header byte every 50 ms, for at most 10 s
+        {
+            try
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes("X"));
+                await Task.Delay(50);
+                if (tcp.Client.Poll(0, SelectMode.SelectRead) && (tcp.Available == 0 || await stream.ReadAsync(new byte[4096]) >= 0))
+                {
+                    cutOff = true; // the server answered (408) or closed the connection
+                }
+            }
+            catch (IOException)
+            {
+                cutOff = true;
+            }
+        }
+
+        cutOff.ShouldBeTrue();
+        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(9));
+    }
+
+    [Fact]
+    public async Task Stopping_FinishesComputationsInFlight_WhileReadinessFailsAndNewWorkIsRefused()
+    {
+        var factory = new KestrelServiceFactory(Setting("Attention:Engine:MaxConcurrency", 2));
+        try
+        {
+            using var client = factory.CreateKestrelClient();
+            // Resolved now: once stopped, the host disposes its services.
+            var lifetime = factory.Services.GetRequiredService<IHostApplicationLifetime>();
+            var health = factory.Services.GetRequiredService<HealthCheckService>();
+            var admission = factory.Services.GetRequiredService<Admission>();
+            var inFlight = new[] { client.PostAsync("/v1/attention", SlowProblem(2048)), client.PostAsync("/v1/attention", SlowProblem(2048)) };
+            await Polling.UntilAsync(() => admission.Running == 2, TimeSpan.FromSeconds(10), "both computations to be admitted");
+
+            var stopping = Task.Run(lifetime.StopApplication);
+            await Polling.UntilAsync(() => lifetime.ApplicationStopping.IsCancellationRequested, TimeSpan.FromSeconds(5), "the host to begin stopping");
+
+            var readiness = await health.CheckHealthAsync(c => c.Tags.Contains("ready"));
+            readiness.Status.ShouldBe(HealthStatus.Unhealthy);
+            var (lease, refusal) = await admission.AcquireAsync(CancellationToken.None);
+            lease.IsAcquired.ShouldBeFalse();
+            refusal.ShouldNotBeNull().ShouldContain("shutting down");
+
+            foreach (var response in await Task.WhenAll(inFlight))
+            {
+                response.StatusCode.ShouldBe(HttpStatusCode.OK);
+                (await TestData.ReadObjectAsync(response))["output"]!.AsArray().Count.ShouldBe(2048);
+            }
+
+            await stopping;
+        }
+        finally
+        {
+            await factory.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ApiKeys_Required_OnV1Only_AndRateLimitedPerKey()
+    {
+        const string key = "correct horse battery staple";
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        await using var factory = new KestrelServiceFactory(
+            Setting("Attention:Auth:ApiKeyHashes:0", hash), Setting("Attention:Auth:PermitsPerSecond", 0.2), Setting("Attention:Auth:Burst", 2));
+        using var client = factory.CreateKestrelClient();
+        const string seed = """{"query":[[1,2,3]],"key":[[4,6,8],[5,7,9]],"value":[[1,0],[0,1]]}""";
+        HttpRequestMessage Post(string? apiKey)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/attention") { Content = TestData.Json(seed) };
+            if (apiKey is not null)
+            {
+                request.Headers.Add("X-API-Key", apiKey);
+            }
+
+            return request;
+        }
+
+        using var missing = await client.SendAsync(Post(null));
+        using var wrong = await client.SendAsync(Post("wrong"));
+        using var first = await client.SendAsync(Post(key));
+        using var second = await client.SendAsync(Post(key));
+        using var third = await client.SendAsync(Post(key));
+        using var health = await client.GetAsync("/health/live");
+        using var swagger = await client.GetAsync("/swagger/v1/swagger.json");
+
+        await ShouldBeProblemAsync(missing, HttpStatusCode.Unauthorized);
+        await ShouldBeProblemAsync(wrong, HttpStatusCode.Unauthorized);
+        missing.Headers.WwwAuthenticate.ToString().ShouldContain("X-API-Key");
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        second.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await ShouldBeProblemAsync(third, HttpStatusCode.TooManyRequests);
+        third.Headers.RetryAfter!.Delta!.Value.ShouldBeGreaterThan(TimeSpan.Zero);
+        health.StatusCode.ShouldBe(HttpStatusCode.OK);
+        swagger.StatusCode.ShouldBe(HttpStatusCode.OK);
+        factory.Logs.ShouldNotContain(l => l.Contains(key) || l.Contains("wrong"));
+    }
+
+    [Fact]
+    public void MalformedKeyHash_StopsStartup()
+    {
+        using var factory = new KestrelServiceFactory(Setting("Attention:Auth:ApiKeyHashes:0", "not-a-hash"));
+
+        Should.Throw<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.CreateKestrelClient()).Message.ShouldContain("SHA-256");
+    }
+}
