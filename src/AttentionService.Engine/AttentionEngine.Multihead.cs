@@ -95,6 +95,10 @@ public sealed partial class AttentionEngine
             MergeHeads(attended, concat, batch, n, heads, hd);
             output = TensorData.Rent<T>(unbatched ? [n, e] : [batch, n, e]);
             LinearAlgebra.MatMulTransposed<T>(concat.AsSpan(0, batch * n * e), problem.OutProjWeight.Span, BiasOf(problem.OutProjBias), output.Span, batch * n, e, e);
+            if (!TensorPrimitives.IsFiniteAll<T>(output.Span))
+            {
+                throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+            }
             if (headWeights is not null)
             {
                 weights = problem.AverageWeights

@@ -144,4 +144,19 @@ public class MultiheadTests
 
         problem.Validate().ShouldHaveSingleItem().Field.ShouldBe("numHeads");
     }
+
+    [Fact]
+    public void OutputProjectionBeyondFloat32_IsReportedAsOverflow()
+    {
+        var row = TensorData.Wrap(new float[] { 1, 1 }, 1, 2);
+        var eye = TensorData.Wrap(new float[] { 1, 0, 0, 1 }, 2, 2);
+        var huge = TensorData.Wrap(new float[] { 3e38f, 3e38f, 3e38f, 3e38f }, 2, 2);
+        var problem = new MultiheadProblem<float>
+        {
+            Query = row, Key = row, Value = row, NumHeads = 1,
+            QProjWeight = eye, KProjWeight = eye, VProjWeight = eye, OutProjWeight = huge,
+        };
+
+        Should.Throw<AttentionOverflowException>(() => new AttentionEngine().ComputeMultihead(problem));
+    }
 }
