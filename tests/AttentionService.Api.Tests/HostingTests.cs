@@ -43,7 +43,7 @@ public class HostingTests(AttentionServiceFactory factory, ITestOutputHelper out
         using var response = await factory.CreateClient().PostAsync("/v1/attention", TestData.Json("""{"query":[[1,2,3]],"key":[[4,6,8],[5,7,9]],"value":[[1,0],[0,1]]}"""));
 
         var timing = string.Join(",", response.Headers.GetValues("Server-Timing"));
-        timing.ShouldMatch(@"^parse;dur=[\d.]+, compute;dur=[\d.]+, write;dur=[\d.]+$");
+        timing.ShouldMatch(@"^parse;dur=[\d.]+, queue;dur=[\d.]+, compute;dur=[\d.]+, write;dur=[\d.]+$");
     }
 
     [Fact]

@@ -70,36 +70,87 @@ internal static class AttentionApi
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
+    /// <summary>
+    /// Intake (503 at once when full), read the body (I/O only), wait for a compute slot (503 when the queue is full;
+    /// the deadline covers the wait), then parse, validate, compute and write while holding the slot.
+    /// </summary>
     private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> HandleAsync<TRequest, TSolver>(
         HttpContext context, AttentionEngine engine, JsonTypeInfo<TRequest> typeInfo)
         where TRequest : class, IDisposable
         where TSolver : ISolver<TRequest>
     {
-        var started = Stopwatch.GetTimestamp();
-        var (request, problem) = await JsonBody.ReadAsync(context, typeInfo);
-        if (request is null)
+        var admission = context.RequestServices.GetRequiredService<Admission>();
+        var ticket = admission.TryEnter(out var refusal);
+        if (ticket is null)
         {
-            return problem!;
+            return Busy(context, admission, refusal!);
         }
 
-        using (request)
+        var ticketHandedOver = false;
+        try
         {
-            if (context.Features.Get<RequestLogFeature>() is { } log)
+            var options = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value;
+            var started = Stopwatch.GetTimestamp();
+            var (body, problem) = await JsonBody.ReadAsync(context, options.Limits.MaxRequestBodyBytes);
+            if (body is null)
             {
-                log.Shapes = string.Join(", ", TSolver.Tensors(request).Where(t => t.Data is not null).Select(t => $"{t.Field} {TensorData.Format(t.Data!.Shape)}"));
+                return problem!;
             }
 
-            var options = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value;
-            var limits = new Limits(options.Limits.MaxScoreElements, options.Limits.MaxReturnedWeights);
-            var timings = new RequestTimings();
-            return TSolver.PrecisionOf(request) == Precision.Float64
-                ? await SolveAsync<TRequest, TSolver, double>(context, request, engine, limits, timings, started)
-                : await SolveAsync<TRequest, TSolver, float>(context, request, engine, limits, timings, started);
+            using (body)
+            {
+                var reading = Stopwatch.GetElapsedTime(started);
+                var queued = Stopwatch.GetTimestamp();
+                if (!await ticket.WaitForSlotAsync(context.RequestAborted))
+                {
+                    return Busy(context, admission, $"all {admission.PermitLimit} computation slots are busy and {admission.QueueLength} requests are waiting");
+                }
+
+                var timings = new RequestTimings { Queue = Stopwatch.GetElapsedTime(queued) };
+                var parsing = Stopwatch.GetTimestamp();
+                var (request, invalid) = JsonBody.Parse(body.WrittenSpan, typeInfo);
+                if (request is null)
+                {
+                    return invalid!;
+                }
+
+                using (request)
+                {
+                    if (context.Features.Get<RequestLogFeature>() is { } log)
+                    {
+                        log.Shapes = string.Join(", ", TSolver.Tensors(request).Where(t => t.Data is not null).Select(t => $"{t.Field} {TensorData.Format(t.Data!.Shape)}"));
+                    }
+
+                    var limits = new Limits(options.Limits.MaxScoreElements, options.Limits.MaxReturnedWeights);
+                    var answer = TSolver.PrecisionOf(request) == Precision.Float64
+                        ? Solve<TRequest, TSolver, double>(request, engine, limits, timings, reading, parsing, ticket, context.RequestAborted)
+                        : Solve<TRequest, TSolver, float>(request, engine, limits, timings, reading, parsing, ticket, context.RequestAborted);
+                    ticketHandedOver = answer.Result is AttentionJsonResult;
+                    return answer;
+                }
+            }
+        }
+        finally
+        {
+            if (!ticketHandedOver)
+            {
+                ticket.Dispose();
+            }
         }
     }
 
-    private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> SolveAsync<TRequest, TSolver, T>(
-        HttpContext context, TRequest request, AttentionEngine engine, Limits limits, RequestTimings timings, long started)
+    private static ProblemHttpResult Busy(HttpContext context, Admission admission, string reason)
+    {
+        context.Response.Headers.RetryAfter = admission.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // Closing the connection spares the server from draining a body it will never read: under overload that
+        // drain, not the refusal, is what would eat the cores the admitted computations need.
+        context.Response.Headers.Connection = "close";
+        return ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The service is busy", $"{reason}; retry after {admission.RetryAfterSeconds} s");
+    }
+
+    private static Results<AttentionJsonResult, ProblemHttpResult> Solve<TRequest, TSolver, T>(
+        TRequest request, AttentionEngine engine, Limits limits, RequestTimings timings, TimeSpan reading, long parsing, IDisposable slot, CancellationToken ct)
         where TSolver : ISolver<TRequest>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -110,23 +161,13 @@ internal static class AttentionApi
             return ApiProblems.Unprocessable(wire.Findings);
         }
 
-        timings.Parse = Stopwatch.GetElapsedTime(started);
-        var ct = context.RequestAborted; // the deadline (request timeouts) and the client's disconnect, both
-        var admission = context.RequestServices.GetRequiredService<Admission>();
-        var (lease, refusal) = await admission.AcquireAsync(ct);
-        using var admitted = lease;
-        if (refusal is not null)
-        {
-            context.Response.Headers.RetryAfter = admission.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The service is busy", $"{refusal}; retry after {admission.RetryAfterSeconds} s");
-        }
-
+        timings.Parse = reading + Stopwatch.GetElapsedTime(parsing);
         var computeStarted = Stopwatch.GetTimestamp();
         try
         {
             var result = compute(ct);
             timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
-            return AttentionJsonResult.Create(result, TSolver.PrecisionOf(request), timings);
+            return AttentionJsonResult.Create(result, TSolver.PrecisionOf(request), timings, slot);
         }
         catch (AttentionOverflowException e)
         {

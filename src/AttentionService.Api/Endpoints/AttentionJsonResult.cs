@@ -23,10 +23,11 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(AttentionResponse), ["application/json"]));
 
-    public static AttentionJsonResult Create<T>(AttentionResult<T> result, Precision precision, RequestTimings timings)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> => new Typed<T>(result, precision, timings);
+    /// <summary>The answer; <paramref name="slot"/> (the request's compute slot) is released once it is written.</summary>
+    public static AttentionJsonResult Create<T>(AttentionResult<T> result, Precision precision, RequestTimings timings, IDisposable slot)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => new Typed<T>(result, precision, timings, slot);
 
-    private sealed class Typed<T>(AttentionResult<T> result, Precision precision, RequestTimings timings) : AttentionJsonResult
+    private sealed class Typed<T>(AttentionResult<T> result, Precision precision, RequestTimings timings, IDisposable slot) : AttentionJsonResult
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         public override async Task ExecuteAsync(HttpContext httpContext)
@@ -74,6 +75,7 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
             finally
             {
                 result.Dispose();
+                slot.Dispose();
             }
         }
 
@@ -93,12 +95,16 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
 /// <summary>Durations of a request's phases, for the <c>Server-Timing</c> header.</summary>
 internal sealed class RequestTimings
 {
+    /// <summary>Reading the body, parsing it and validating the problem.</summary>
     public TimeSpan Parse { get; set; }
+
+    /// <summary>Waiting for a computation slot.</summary>
+    public TimeSpan Queue { get; init; }
 
     public TimeSpan Compute { get; set; }
 
     public string HeaderValue(TimeSpan? write) =>
-        string.Join(", ", new[] { Entry("parse", Parse), Entry("compute", Compute), write is { } w ? Entry("write", w) : null }.OfType<string>());
+        string.Join(", ", new[] { Entry("parse", Parse), Entry("queue", Queue), Entry("compute", Compute), write is { } w ? Entry("write", w) : null }.OfType<string>());
 
     public static string Entry(string name, TimeSpan duration) =>
         $"{name};dur={duration.TotalMilliseconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}";

@@ -1,17 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using AttentionService.Api.Hosting;
+using AttentionService.Api.Json;
 using AttentionService.Api.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace AttentionService.Api.Endpoints;
 
-/// <summary>Reads a JSON request body with the source-generated contract, answering 400, 413 or 415 as problem+json.</summary>
+/// <summary>
+/// The request body in two steps: read the bytes into a pooled buffer (I/O only, bounded by the body limit; 413 or
+/// 415), then parse them with the source-generated contract (400) once the request has a compute slot.
+/// </summary>
 internal static class JsonBody
 {
-    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo)
-        where T : class
+    public static async Task<(PooledBufferWriter? Body, ProblemHttpResult? Problem)> ReadAsync(HttpContext context, long limit)
     {
         var request = context.Request;
         if (!request.HasJsonContentType())
@@ -22,15 +23,59 @@ internal static class JsonBody
                 $"send the body as application/json; it was {(string.IsNullOrEmpty(request.ContentType) ? "sent without a content type" : request.ContentType)}"));
         }
 
-        var limit = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value.Limits.MaxRequestBodyBytes;
         if (request.ContentLength > limit)
         {
             return (null, TooLarge(request.ContentLength.Value, limit));
         }
 
+        var body = new PooledBufferWriter((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 256, limit));
         try
         {
-            var value = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, context.RequestAborted);
+            var reader = request.BodyReader;
+            while (true)
+            {
+                var result = await reader.ReadAsync(context.RequestAborted);
+                foreach (var segment in result.Buffer)
+                {
+                    if (body.WrittenCount + segment.Length > limit)
+                    {
+                        reader.AdvanceTo(result.Buffer.End);
+                        body.Dispose();
+                        return (null, TooLarge(null, limit));
+                    }
+
+                    segment.Span.CopyTo(body.GetSpan(segment.Length));
+                    body.Advance(segment.Length);
+                }
+
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return (body, null);
+                }
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own limit (413), or a client that stopped sending mid-body (400): the client's fault, never a 500.
+            body.Dispose();
+            return (null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? TooLarge(null, limit)
+                : ApiProblems.Create(e.StatusCode, "The request body could not be read", e.Message));
+        }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+    }
+
+    public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize(json, typeInfo);
             return value is null
                 ? (null, ApiProblems.Create(StatusCodes.Status400BadRequest, "The request body does not match the contract", "body: expected a JSON object, found null"))
                 : (value, null);
@@ -38,10 +83,6 @@ internal static class JsonBody
         catch (JsonException e)
         {
             return (null, ApiProblems.FromJsonException(e));
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, TooLarge(null, limit));
         }
     }
 

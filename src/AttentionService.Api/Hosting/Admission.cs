@@ -4,79 +4,102 @@ using Microsoft.Extensions.Options;
 namespace AttentionService.Api.Hosting;
 
 /// <summary>
-/// Admission to the engine: at most <c>MaxConcurrency</c> computations at once and <c>QueueLength</c> waiting,
-/// oldest first; a request past both is refused at once. Once the host begins to stop, every new request is refused
-/// while the admitted ones (queued included) finish. The wait is cancelled by the request's deadline token, so time
-/// spent queued counts toward the deadline.
+/// Admission to the engine in two steps. Intake: at most <c>MaxConcurrency + QueueLength</c> requests may hold a body
+/// in memory; one more is refused at once, before its body is read. Compute: at most <c>MaxConcurrency</c> parse,
+/// compute and write at once, the rest wait oldest first, their wait cancelled by the request's deadline token (so
+/// queueing counts toward the deadline). Once the host begins to stop, new requests are refused while admitted ones
+/// finish.
 /// </summary>
 internal sealed class Admission : IDisposable
 {
-    private readonly ConcurrencyLimiter _limiter;
+    private readonly ConcurrencyLimiter _intake;
+    private readonly ConcurrencyLimiter _compute;
     private volatile bool _draining;
 
     public Admission(IOptions<AttentionOptions> options, IHostApplicationLifetime lifetime)
     {
         var engine = options.Value.Engine;
-        _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        PermitLimit = engine.EffectiveMaxConcurrency;
+        QueueLength = engine.QueueLength;
+        RetryAfterSeconds = engine.RetryAfterSeconds;
+        _intake = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = PermitLimit + QueueLength, QueueLimit = 0 });
+        _compute = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
-            PermitLimit = engine.EffectiveMaxConcurrency,
-            QueueLimit = engine.QueueLength,
+            PermitLimit = PermitLimit,
+            QueueLimit = QueueLength,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        RetryAfterSeconds = engine.RetryAfterSeconds;
-        PermitLimit = engine.EffectiveMaxConcurrency;
         lifetime.ApplicationStopping.Register(() => _draining = true);
 
         // Computations run on thread-pool threads (the request's own and the kernel's workers). Without headroom the
         // pool would be starved while they run, delaying the I/O callbacks that cancel them on disconnect or deadline
         // and the health checks, until it injects threads at its slow pace.
         ThreadPool.GetMinThreads(out var workers, out var io);
-        var needed = (PermitLimit * Math.Max(1, options.Value.Engine.MaxDegreeOfParallelism is > 0 and var d ? d : Environment.ProcessorCount)) + Environment.ProcessorCount + 4;
+        var threadsPerComputation = engine.MaxDegreeOfParallelism > 0 ? engine.MaxDegreeOfParallelism : Environment.ProcessorCount;
+        var needed = (PermitLimit * threadsPerComputation) + Environment.ProcessorCount + 4;
         if (workers < needed)
         {
             ThreadPool.SetMinThreads(needed, io);
         }
     }
 
-    /// <summary>How many computations may run at once.</summary>
-    public int PermitLimit { get; }
-
-    /// <summary>How many computations hold a slot now.</summary>
-    public long Running => PermitLimit - (_limiter.GetStatistics()?.CurrentAvailablePermits ?? PermitLimit);
-
     /// <summary>True once the host is stopping: readiness fails and new work is refused.</summary>
     public bool Draining => _draining;
 
+    /// <summary>How many computations may run at once.</summary>
+    public int PermitLimit { get; }
+
+    /// <summary>How many may wait for a slot.</summary>
+    public int QueueLength { get; }
+
     public int RetryAfterSeconds { get; }
 
-    /// <summary>A lease that is acquired, or not (queue full, or draining). Throws when <paramref name="deadline"/> fires while queued.</summary>
-    public async ValueTask<(RateLimitLease Lease, string? Refusal)> AcquireAsync(CancellationToken deadline)
+    /// <summary>How many requests hold a compute slot now.</summary>
+    public long Running => PermitLimit - (_compute.GetStatistics()?.CurrentAvailablePermits ?? PermitLimit);
+
+    /// <summary>Step one: a place for the request's body, or the reason there is none. Never waits.</summary>
+    public Ticket? TryEnter(out string? refusal)
     {
         if (_draining)
         {
-            return (FailedLease.Instance, "the service is shutting down; retry on another replica");
+            refusal = "the service is shutting down; retry on another replica";
+            return null;
         }
 
-        var lease = await _limiter.AcquireAsync(1, deadline);
-        return lease.IsAcquired
-            ? (lease, null)
-            : (lease, $"every computation slot is busy and the queue is full ({_limiter.GetStatistics()?.CurrentQueuedCount ?? 0} waiting)");
+        var lease = _intake.AttemptAcquire();
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
+            refusal = $"all {PermitLimit} computation slots are busy and {QueueLength} requests are waiting";
+            return null;
+        }
+
+        refusal = null;
+        return new Ticket(this, lease);
     }
 
-    public void Dispose() => _limiter.Dispose();
-
-    private sealed class FailedLease : RateLimitLease
+    public void Dispose()
     {
-        public static readonly FailedLease Instance = new();
+        _intake.Dispose();
+        _compute.Dispose();
+    }
 
-        public override bool IsAcquired => false;
+    /// <summary>A request's place in the service: its intake lease, and its compute lease once it has one.</summary>
+    internal sealed class Ticket(Admission admission, RateLimitLease intake) : IDisposable
+    {
+        private RateLimitLease? _compute;
 
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        /// <summary>Step two: waits for a compute slot; false when the queue is full. Throws when <paramref name="deadline"/> fires first.</summary>
+        public async ValueTask<bool> WaitForSlotAsync(CancellationToken deadline)
         {
-            metadata = null;
-            return false;
+            _compute = await admission._compute.AcquireAsync(1, deadline);
+            return _compute.IsAcquired;
+        }
+
+        public void Dispose()
+        {
+            _compute?.Dispose();
+            intake.Dispose();
         }
     }
 }

@@ -11,6 +11,8 @@ internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<by
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, WrittenCount);
 
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, WrittenCount);
+
     public void Advance(int count) => WrittenCount += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0)
