@@ -26,8 +26,9 @@ rows = lambda k: [[round(random.uniform(-1, 1), 4) for _ in range(d)] for _ in r
 json.dump({"query": rows(n), "key": rows(n), "value": rows(n), "returnWeights": True}, open(path, "w"))
 PY
 
-ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$PORT" Attention__Engine__QueueLength="$QUEUE" \
-  dotnet "$work/app/AttentionService.Api.dll" >"$work/service.log" 2>&1 &
+# From the app's folder, as in the container: the content root (appsettings.json) is the working directory.
+(cd "$work/app" && ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$PORT" Attention__Engine__QueueLength="$QUEUE" \
+  exec dotnet AttentionService.Api.dll >"$work/service.log" 2>&1) &
 pid=$!
 for _ in $(seq 1 120); do
   curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break

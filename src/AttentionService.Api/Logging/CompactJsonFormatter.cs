@@ -1,5 +1,6 @@
 using Serilog.Events;
 using Serilog.Formatting;
+using Serilog.Formatting.Display;
 using Serilog.Formatting.Json;
 
 namespace AttentionService.Api.Logging;
@@ -12,6 +13,9 @@ public sealed class CompactJsonFormatter : ITextFormatter
 {
     private static readonly JsonValueFormatter ValueFormatter = new(typeTagName: "$type");
 
+    // ":lj" renders strings without quotes and structures as JSON, so "@m" reads as plain text.
+    private static readonly MessageTemplateTextFormatter MessageFormatter = new("{Message:lj}", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <inheritdoc />
     public void Format(LogEvent logEvent, TextWriter output)
     {
@@ -22,7 +26,11 @@ public sealed class CompactJsonFormatter : ITextFormatter
         output.Write("\",\"@mt\":");
         JsonValueFormatter.WriteQuotedJsonString(logEvent.MessageTemplate.Text, output);
         output.Write(",\"@m\":");
-        JsonValueFormatter.WriteQuotedJsonString(logEvent.RenderMessage(), output);
+        using (var message = new StringWriter(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            MessageFormatter.Format(logEvent, message);
+            JsonValueFormatter.WriteQuotedJsonString(message.ToString(), output);
+        }
         if (logEvent.Level != LogEventLevel.Information)
         {
             output.Write(",\"@l\":\"");
