@@ -24,14 +24,15 @@ internal static class FlashKernel<T, TVec, TOps>
 
     public static int ColumnBlock => 2 * TOps.Count;
 
-    public static void Run(CoreProblem<T> p, in TileShape shape, int bh, int i0, int rows, Scratch<T> s, CancellationToken ct)
+    public static void Run(CoreProblem<T> p, in TileShape shape, PackedInputs<T> packed, int bh, int i0, int rows, Scratch<T> s, CancellationToken ct)
     {
         int b = bh / p.Heads, h = bh % p.Heads, kvh = h / p.GroupSize;
+        var bkv = (b * p.KvHeads) + kvh;
         int n = p.N, m = p.M, d = p.D, dv = p.Dv;
         int brPad = shape.RowsPadded(rows), bc = shape.KeyTile, bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded;
         var qOff = (((long)b * p.Heads) + h) * n * d;
         var kOff = (((long)b * p.KvHeads) + kvh) * m * d;
-        var vOff = (((long)b * p.KvHeads) + kvh) * m * dv;
+        var vOff = bkv * packed.ValueHeadStride;
         var oOff = (((long)b * p.Heads) + h) * n * dv;
         var wOff = (((long)b * p.Heads) + h) * n * m;
         var maskOff = (b * p.MaskBatchStride) + (h * p.MaskHeadStride);
@@ -80,11 +81,9 @@ internal static class FlashKernel<T, TVec, TOps>
             }
             else
             {
-                PackKeysTransposed(p.K, kOff, d, j0, cols, bcPad, s.KT);
-                ScoreTile(qs, s.KT, sTile, brPad, d, bcPad);
+                ScoreTile(qs, packed.Keys, packed.KeyTileOffset(bkv, t), sTile, brPad, d, bcPad);
             }
 
-            PackValues(p.V, vOff, dv, j0, cols, bcPad, dvPad, s.Vp);
             for (var r = 0; r < rows; r++)
             {
                 var i = i0 + r;
@@ -136,7 +135,7 @@ internal static class FlashKernel<T, TVec, TOps>
             }
 
             sTile[(rows * bcPad)..].Clear();
-            ValueTile(sTile, s.Vp, o, PvRowsPadded(rows), cols, bcPad, dvPad);
+            ValueTile(sTile, packed.Values, vOff + ((long)j0 * dvPad), o, PvRowsPadded(rows), cols, bcPad, dvPad);
             Interlocked.Increment(ref EngineCounters.TilesComputedField);
         }
 
@@ -189,46 +188,11 @@ internal static class FlashKernel<T, TVec, TOps>
         }
     }
 
-    /// <summary>K tile transposed to <c>[d][bcPad]</c> so the micro-kernel loads key columns as vectors; padding is zero.</summary>
-    private static void PackKeysTransposed(T[] k, long kOff, int d, int j0, int cols, int bcPad, T[] kt)
-    {
-        ref var src = ref MemoryMarshal.GetArrayDataReference(k);
-        ref var dst = ref MemoryMarshal.GetArrayDataReference(kt);
-        for (var c = 0; c < cols; c++)
-        {
-            ref var keyRow = ref Unsafe.Add(ref src, (nint)(kOff + ((long)(j0 + c) * d)));
-            for (var x = 0; x < d; x++)
-            {
-                Unsafe.Add(ref dst, (x * bcPad) + c) = Unsafe.Add(ref keyRow, x);
-            }
-        }
-
-        if (cols < bcPad)
-        {
-            for (var x = 0; x < d; x++)
-            {
-                kt.AsSpan((x * bcPad) + cols, bcPad - cols).Clear();
-            }
-        }
-    }
-
-    /// <summary>V tile rows copied with their width padded to whole vectors; padding is zero.</summary>
-    private static void PackValues(T[] v, long vOff, int dv, int j0, int cols, int bcPad, int dvPad, T[] vp)
-    {
-        for (var c = 0; c < cols; c++)
-        {
-            v.AsSpan((int)(vOff + ((long)(j0 + c) * dv)), dv).CopyTo(vp.AsSpan(c * dvPad, dv));
-            vp.AsSpan((c * dvPad) + dv, dvPad - dv).Clear();
-        }
-
-        vp.AsSpan(cols * dvPad, (bcPad - cols) * dvPad).Clear();
-    }
-
     /// <summary>S = Qs · KT for a whole tile, 8 query rows by 2 vectors of keys at a time.</summary>
-    private static void ScoreTile(Span<T> qs, T[] kt, Span<T> sTile, int brPad, int d, int bcPad)
+    private static void ScoreTile(Span<T> qs, T[] kt, long ktOffset, Span<T> sTile, int brPad, int d, int bcPad)
     {
         ref var q = ref MemoryMarshal.GetReference(qs);
-        ref var k = ref MemoryMarshal.GetArrayDataReference(kt);
+        ref var k = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kt), (nint)ktOffset);
         ref var st = ref MemoryMarshal.GetReference(sTile);
         var w = TOps.Count;
         for (var r0 = 0; r0 < brPad; r0 += RowBlock)
@@ -286,10 +250,10 @@ internal static class FlashKernel<T, TVec, TOps>
     }
 
     /// <summary>O += P · Vp over the first <paramref name="cols"/> keys, 4 query rows by up to 4 vectors of values.</summary>
-    private static void ValueTile(Span<T> pTile, T[] vp, Span<T> o, int rowsPadded, int cols, int bcPad, int dvPad)
+    private static void ValueTile(Span<T> pTile, T[] vp, long vpOffset, Span<T> o, int rowsPadded, int cols, int bcPad, int dvPad)
     {
         ref var pp = ref MemoryMarshal.GetReference(pTile);
-        ref var vv = ref MemoryMarshal.GetArrayDataReference(vp);
+        ref var vv = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(vp), (nint)vpOffset);
         ref var oo = ref MemoryMarshal.GetReference(o);
         var w = TOps.Count;
         for (var r0 = 0; r0 < rowsPadded; r0 += PvRows)

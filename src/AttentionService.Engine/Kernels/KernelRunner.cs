@@ -39,11 +39,12 @@ internal static class KernelRunner
         var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, FlashKernel<T, TVec, TOps>.RowBlock);
         var tilesPerHead = (p.N + shape.QueryTile - 1) / shape.QueryTile;
         var items = p.Batch * p.Heads * tilesPerHead;
+        using var packed = new PackedInputs<T>(p, shape);
         void RunItem(int item, Scratch<T> scratch)
         {
             var bh = item / tilesPerHead;
             var i0 = item % tilesPerHead * shape.QueryTile;
-            FlashKernel<T, TVec, TOps>.Run(p, shape, bh, i0, Math.Min(shape.QueryTile, p.N - i0), scratch, ct);
+            FlashKernel<T, TVec, TOps>.Run(p, shape, packed, bh, i0, Math.Min(shape.QueryTile, p.N - i0), scratch, ct);
         }
 
         if (items == 1 || maxDegreeOfParallelism <= 1 || p.Flops < InlineFlops)

@@ -10,8 +10,7 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
     {
         var rows = shape.RowsPadded(shape.QueryTile);
         Q = Rent(rows * d);
-        KT = Rent(Math.Max(d * shape.KeyTilePadded, d));
-        Vp = Rent(shape.KeyTilePadded * shape.DvPadded);
+        KT = Rent(d); // additive scoring's hidden-unit row
         S = Rent(rows * shape.KeyTilePadded);
         O = Rent(rows * shape.DvPadded);
         RowMax = Rent(rows);
@@ -21,7 +20,6 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
 
     public T[] Q { get; }
     public T[] KT { get; }
-    public T[] Vp { get; }
     public T[] S { get; }
     public T[] O { get; }
     public T[] RowMax { get; }
@@ -30,7 +28,7 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
 
     public void Dispose()
     {
-        foreach (var array in new[] { Q, KT, Vp, S, O, RowMax, RowSum, TileMax })
+        foreach (var array in new[] { Q, KT, S, O, RowMax, RowSum, TileMax })
         {
             ArrayPool<T>.Shared.Return(array);
         }
