@@ -20,6 +20,7 @@ public static class ApiBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddSerilog();
+        builder.AddGateway();
         var services = builder.Services;
 
         services.AddOptions<AttentionOptions>().BindConfiguration(AttentionOptions.Section)
@@ -84,6 +85,7 @@ public static class ApiBuilder
     public static WebApplication UseAttentionService(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseGateway();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
