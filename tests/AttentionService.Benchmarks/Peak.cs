@@ -24,7 +24,7 @@ internal static class Peak
         return best;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float LoopFloat(long iterations)
     {
         var a = Vector512.Create(0.999f);
@@ -43,7 +43,7 @@ internal static class Peak
         return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static double LoopDouble(long iterations)
     {
         var a = Vector512.Create(0.999);

@@ -7,7 +7,8 @@ namespace AttentionService.Engine.Kernels;
 
 /// <summary>
 /// Flash-style attention for one block of query rows of one head: key tiles are scored by a register-blocked
-/// micro-kernel, scale/bias/mask/causal are applied in the epilogue, an online softmax keeps a running max and sum,
+/// micro-kernel, scale/bias/mask/causal are applied in the epilogue, an online softmax keeps a running max and sum
+/// (in base 2: log2(e) is folded into the scale, so the softmax needs only 2^x, the cheapest exponential),
 /// and a second micro-kernel accumulates P·V. No N x M buffer exists unless weights are returned, in which case the
 /// same tiles write them and a last pass rescales each tile to the final max and sum.
 /// </summary>
@@ -23,6 +24,8 @@ internal static class FlashKernel<T, TVec, TOps>
     private const int PvRows = 4;
 
     public static int ColumnBlock => 2 * TOps.Count;
+
+    private static readonly T Log2E = T.CreateTruncating(1.4426950408889634);
 
     public static void Run(CoreProblem<T> p, in TileShape shape, PackedInputs<T> packed, int bh, int i0, int rows, Scratch<T> s, CancellationToken ct)
     {
@@ -40,11 +43,20 @@ internal static class FlashKernel<T, TVec, TOps>
         var additive = p.AdditiveV is not null;
         var tiles = (m + bc - 1) / bc;
 
-        // Query rows, scaled once here so the score epilogue need not (additive scales after tanh).
+        // Query rows, scaled once here so the score epilogue need not (additive scales after tanh). For the dot-product
+        // family they are interleaved by blocks of RowBlock rows, [block][d][RowBlock], so the micro-kernel walks one
+        // pointer with constant offsets; additive keeps plain rows.
         var qs = s.Q.AsSpan(0, brPad * d);
-        var qScale = additive ? T.One : p.Scale;
-        TensorPrimitives.Multiply(p.Q.AsSpan((int)(qOff + ((long)i0 * d)), rows * d), qScale, qs);
-        qs[(rows * d)..].Clear();
+        var qSource = p.Q.AsSpan((int)(qOff + ((long)i0 * d)), rows * d);
+        if (additive)
+        {
+            qSource.CopyTo(qs);
+            qs[(rows * d)..].Clear();
+        }
+        else
+        {
+            PackQueries(qSource, qs, rows, brPad, d, p.Scale * Log2E);
+        }
 
         var o = s.O.AsSpan(0, brPad * dvPad);
         o.Clear();
@@ -91,7 +103,7 @@ internal static class FlashKernel<T, TVec, TOps>
                 row[cols..].Fill(T.NegativeInfinity);
                 if (p.Bias is not null)
                 {
-                    TensorPrimitives.Add(row[..cols], p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols), row[..cols]);
+                    TensorPrimitives.MultiplyAdd(p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols), Log2E, row[..cols], row[..cols]);
                 }
 
                 if (p.Mask is not null)
@@ -118,13 +130,13 @@ internal static class FlashKernel<T, TVec, TOps>
                     continue;
                 }
 
-                var sum = ExpAndSum(row, mNew);
-                var alpha = T.Exp(mOld - mNew);
+                var sum = Exp2AndSum(row, mNew);
+                var alpha = T.Exp2(mOld - mNew);
                 rowSum[r] = (rowSum[r] * alpha) + sum;
                 rowMax[r] = mNew;
                 if (alpha != T.One)
                 {
-                    TensorPrimitives.Multiply(o.Slice(r * dvPad, dvPad), alpha, o.Slice(r * dvPad, dvPad));
+                    ScaleRow(o.Slice(r * dvPad, dvPad), alpha);
                 }
 
                 if (weights is not null)
@@ -154,7 +166,7 @@ internal static class FlashKernel<T, TVec, TOps>
                     if (!T.IsNegativeInfinity(tm))
                     {
                         var seg = wRow.Slice(t * bc, Math.Min(bc, m - (t * bc)));
-                        TensorPrimitives.Multiply(seg, T.Exp(tm - rowMax[r]) * inv, seg);
+                        TensorPrimitives.Multiply(seg, T.Exp2(tm - rowMax[r]) * inv, seg);
                     }
                 }
             }
@@ -188,6 +200,31 @@ internal static class FlashKernel<T, TVec, TOps>
         }
     }
 
+    /// <summary>Scaled query rows, interleaved as <c>[block][d][RowBlock]</c>; rows past <paramref name="rows"/> are zero.</summary>
+    private static void PackQueries(ReadOnlySpan<T> source, Span<T> packed, int rows, int rowsPadded, int d, T scale)
+    {
+        for (var r = 0; r < rowsPadded; r++)
+        {
+            var block = r / RowBlock * RowBlock * d;
+            var lane = r % RowBlock;
+            if (r < rows)
+            {
+                var row = source.Slice(r * d, d);
+                for (var x = 0; x < d; x++)
+                {
+                    packed[block + (x * RowBlock) + lane] = row[x] * scale;
+                }
+            }
+            else
+            {
+                for (var x = 0; x < d; x++)
+                {
+                    packed[block + (x * RowBlock) + lane] = T.Zero;
+                }
+            }
+        }
+    }
+
     /// <summary>S = Qs · KT for a whole tile, 8 query rows by 2 vectors of keys at a time.</summary>
     private static void ScoreTile(Span<T> qs, T[] kt, long ktOffset, Span<T> sTile, int brPad, int d, int bcPad)
     {
@@ -197,36 +234,37 @@ internal static class FlashKernel<T, TVec, TOps>
         var w = TOps.Count;
         for (var r0 = 0; r0 < brPad; r0 += RowBlock)
         {
-            ref var q0 = ref Unsafe.Add(ref q, r0 * d);
+            ref var qBlock = ref Unsafe.Add(ref q, r0 * d);
             for (var c0 = 0; c0 < bcPad; c0 += 2 * w)
             {
                 TVec a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero;
                 TVec a20 = TOps.Zero, a21 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero;
                 TVec a40 = TOps.Zero, a41 = TOps.Zero, a50 = TOps.Zero, a51 = TOps.Zero;
                 TVec a60 = TOps.Zero, a61 = TOps.Zero, a70 = TOps.Zero, a71 = TOps.Zero;
-                ref var kc = ref Unsafe.Add(ref k, c0);
-                for (var x = 0; x < d; x++)
+                ref var kx = ref Unsafe.Add(ref k, c0);
+                ref var qx = ref qBlock;
+                for (var x = d; x > 0; x--)
                 {
-                    ref var kx = ref Unsafe.Add(ref kc, x * bcPad);
                     var b0 = TOps.Load(ref kx);
                     var b1 = TOps.Load(ref Unsafe.Add(ref kx, w));
-                    ref var qx = ref Unsafe.Add(ref q0, x);
                     var s = TOps.Broadcast(qx);
                     a00 = TOps.MultiplyAdd(s, b0, a00); a01 = TOps.MultiplyAdd(s, b1, a01);
-                    s = TOps.Broadcast(Unsafe.Add(ref qx, d));
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 1));
                     a10 = TOps.MultiplyAdd(s, b0, a10); a11 = TOps.MultiplyAdd(s, b1, a11);
-                    s = TOps.Broadcast(Unsafe.Add(ref qx, 2 * d));
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 2));
                     a20 = TOps.MultiplyAdd(s, b0, a20); a21 = TOps.MultiplyAdd(s, b1, a21);
-                    s = TOps.Broadcast(Unsafe.Add(ref qx, 3 * d));
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 3));
                     a30 = TOps.MultiplyAdd(s, b0, a30); a31 = TOps.MultiplyAdd(s, b1, a31);
-                    s = TOps.Broadcast(Unsafe.Add(ref qx, 4 * d));
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 4));
                     a40 = TOps.MultiplyAdd(s, b0, a40); a41 = TOps.MultiplyAdd(s, b1, a41);
-                    s = TOps.Broadcast(Unsafe.Add(ref qx, 5 * d));
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 5));
                     a50 = TOps.MultiplyAdd(s, b0, a50); a51 = TOps.MultiplyAdd(s, b1, a51);
-                    s = TOps.Broadcast(Unsafe.Add(ref qx, 6 * d));
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 6));
                     a60 = TOps.MultiplyAdd(s, b0, a60); a61 = TOps.MultiplyAdd(s, b1, a61);
-                    s = TOps.Broadcast(Unsafe.Add(ref qx, 7 * d));
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 7));
                     a70 = TOps.MultiplyAdd(s, b0, a70); a71 = TOps.MultiplyAdd(s, b1, a71);
+                    kx = ref Unsafe.Add(ref kx, bcPad);
+                    qx = ref Unsafe.Add(ref qx, RowBlock);
                 }
 
                 ref var out0 = ref Unsafe.Add(ref st, (r0 * bcPad) + c0);
@@ -271,22 +309,30 @@ internal static class FlashKernel<T, TVec, TOps>
                 TVec a20 = TOps.Load(ref oc2), a21 = TOps.Load(ref Unsafe.Add(ref oc2, w)), a22 = TOps.Load(ref Unsafe.Add(ref oc2, 2 * w)), a23 = TOps.Load(ref Unsafe.Add(ref oc2, 3 * w));
                 ref var oc3 = ref Unsafe.Add(ref oc, 3 * dvPad);
                 TVec a30 = TOps.Load(ref oc3), a31 = TOps.Load(ref Unsafe.Add(ref oc3, w)), a32 = TOps.Load(ref Unsafe.Add(ref oc3, 2 * w)), a33 = TOps.Load(ref Unsafe.Add(ref oc3, 3 * w));
-                for (var j = 0; j < cols; j++)
+                ref var vj = ref Unsafe.Add(ref vv, c0);
+                ref var p0j = ref p0;
+                ref var p1j = ref Unsafe.Add(ref p0, bcPad);
+                ref var p2j = ref Unsafe.Add(ref p0, 2 * bcPad);
+                ref var p3j = ref Unsafe.Add(ref p0, 3 * bcPad);
+                for (var j = cols; j > 0; j--)
                 {
-                    ref var vj = ref Unsafe.Add(ref vv, (j * dvPad) + c0);
                     var v0 = TOps.Load(ref vj);
                     var v1 = TOps.Load(ref Unsafe.Add(ref vj, w));
                     var v2 = TOps.Load(ref Unsafe.Add(ref vj, 2 * w));
                     var v3 = TOps.Load(ref Unsafe.Add(ref vj, 3 * w));
-                    ref var pj = ref Unsafe.Add(ref p0, j);
-                    var s = TOps.Broadcast(pj);
+                    var s = TOps.Broadcast(p0j);
                     a00 = TOps.MultiplyAdd(s, v0, a00); a01 = TOps.MultiplyAdd(s, v1, a01); a02 = TOps.MultiplyAdd(s, v2, a02); a03 = TOps.MultiplyAdd(s, v3, a03);
-                    s = TOps.Broadcast(Unsafe.Add(ref pj, bcPad));
+                    s = TOps.Broadcast(p1j);
                     a10 = TOps.MultiplyAdd(s, v0, a10); a11 = TOps.MultiplyAdd(s, v1, a11); a12 = TOps.MultiplyAdd(s, v2, a12); a13 = TOps.MultiplyAdd(s, v3, a13);
-                    s = TOps.Broadcast(Unsafe.Add(ref pj, 2 * bcPad));
+                    s = TOps.Broadcast(p2j);
                     a20 = TOps.MultiplyAdd(s, v0, a20); a21 = TOps.MultiplyAdd(s, v1, a21); a22 = TOps.MultiplyAdd(s, v2, a22); a23 = TOps.MultiplyAdd(s, v3, a23);
-                    s = TOps.Broadcast(Unsafe.Add(ref pj, 3 * bcPad));
+                    s = TOps.Broadcast(p3j);
                     a30 = TOps.MultiplyAdd(s, v0, a30); a31 = TOps.MultiplyAdd(s, v1, a31); a32 = TOps.MultiplyAdd(s, v2, a32); a33 = TOps.MultiplyAdd(s, v3, a33);
+                    vj = ref Unsafe.Add(ref vj, dvPad);
+                    p0j = ref Unsafe.Add(ref p0j, 1);
+                    p1j = ref Unsafe.Add(ref p1j, 1);
+                    p2j = ref Unsafe.Add(ref p2j, 1);
+                    p3j = ref Unsafe.Add(ref p3j, 1);
                 }
 
                 StoreQuad(a00, a01, a02, a03, ref oc, w);
@@ -327,6 +373,19 @@ internal static class FlashKernel<T, TVec, TOps>
         TOps.Store(e, ref Unsafe.Add(ref destination, 3 * w));
     }
 
+    /// <summary>row *= factor; the row is a whole number of vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleRow(Span<T> row, T factor)
+    {
+        ref var r = ref MemoryMarshal.GetReference(row);
+        var f = TOps.Broadcast(factor);
+        for (var c = 0; c < row.Length; c += TOps.Count)
+        {
+            ref var x = ref Unsafe.Add(ref r, c);
+            TOps.Store(TOps.Multiply(TOps.Load(ref x), f), ref x);
+        }
+    }
+
     /// <summary>The row's maximum; NaN anywhere makes it NaN, so overflow cannot hide.</summary>
     private static T RowMaxOf(Span<T> row)
     {
@@ -341,8 +400,8 @@ internal static class FlashKernel<T, TVec, TOps>
         return TOps.MaxAcross(acc);
     }
 
-    /// <summary>row = exp(row - max) in place; returns the sum. Row length is a whole number of vectors.</summary>
-    private static T ExpAndSum(Span<T> row, T max)
+    /// <summary>row = 2^(row - max) in place; returns the sum. Row length is a whole number of vectors.</summary>
+    private static T Exp2AndSum(Span<T> row, T max)
     {
         ref var r = ref MemoryMarshal.GetReference(row);
         var w = TOps.Count;
@@ -351,7 +410,7 @@ internal static class FlashKernel<T, TVec, TOps>
         for (var c = 0; c < row.Length; c += w)
         {
             ref var x = ref Unsafe.Add(ref r, c);
-            var e = TOps.Exp(TOps.Subtract(TOps.Load(ref x), m));
+            var e = TOps.Exp2(TOps.Subtract(TOps.Load(ref x), m));
             TOps.Store(e, ref x);
             acc = TOps.Add(acc, e);
         }
@@ -372,7 +431,7 @@ internal static class FlashKernel<T, TVec, TOps>
             {
                 TensorPrimitives.Add(qRow, p.K.AsSpan((int)(kOff + ((long)(j0 + c) * a)), a), tmp);
                 TensorPrimitives.Tanh(tmp, tmp);
-                s.S[(r * bcPad) + c] = p.Scale * TensorPrimitives.Dot(tmp, v.AsSpan(0, a));
+                s.S[(r * bcPad) + c] = p.Scale * Log2E * TensorPrimitives.Dot(tmp, v.AsSpan(0, a));
             }
         }
     }

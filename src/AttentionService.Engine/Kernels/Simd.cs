@@ -34,7 +34,8 @@ internal interface ISimd<TVec, T>
 
     static abstract TVec Max(TVec a, TVec b);
 
-    static abstract TVec Exp(TVec a);
+    /// <summary>2^a, element-wise.</summary>
+    static abstract TVec Exp2(TVec a);
 
     static abstract T MaxAcross(TVec a);
 
@@ -80,14 +81,14 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
     public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Exp(Vector512<T> a)
+    public static Vector512<T> Exp2(Vector512<T> a)
     {
         if (typeof(T) == typeof(float))
         {
-            return FastExp.Exp(a.AsSingle()).As<float, T>();
+            return FastExp.Exp2(a.AsSingle()).As<float, T>();
         }
 
-        return Vector512.Exp(a.AsDouble()).As<double, T>();
+        return Vector512.Exp(a.AsDouble() * Vector512.Create(Math.Log(2))).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -136,14 +137,14 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Exp(Vector256<T> a)
+    public static Vector256<T> Exp2(Vector256<T> a)
     {
         if (typeof(T) == typeof(float))
         {
-            return FastExp.Exp(a.AsSingle()).As<float, T>();
+            return FastExp.Exp2(a.AsSingle()).As<float, T>();
         }
 
-        return Vector256.Exp(a.AsDouble()).As<double, T>();
+        return Vector256.Exp(a.AsDouble() * Vector256.Create(Math.Log(2))).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -184,7 +185,7 @@ internal readonly struct SimdScalar<T> : ISimd<T, T> where T : unmanaged, IBinar
 
     public static T Max(T a, T b) => T.Max(a, b);
 
-    public static T Exp(T a) => T.Exp(a);
+    public static T Exp2(T a) => T.Exp2(a);
 
     public static T MaxAcross(T a) => a;
 
