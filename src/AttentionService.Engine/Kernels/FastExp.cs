@@ -25,8 +25,8 @@ internal static class FastExp
     {
         if (Avx512F.IsSupported)
         {
-            // -150 is below the smallest denormal's exponent: scalef then gives exactly 0 (and -inf cannot reach f as NaN).
-            var t = Avx512F.Max(x, Vector512.Create(-150f));
+            // Far below the smallest denormal (2^-149): scalef then rounds to exactly 0, and -inf never reaches f as NaN.
+            var t = Avx512F.Max(x, Vector512.Create(-160f));
             var n = Avx512F.RoundScale(t, 0); // round to nearest integer
             var f = t - n;
             var p = Vector512.FusedMultiplyAdd(Vector512.Create(C5), f, Vector512.Create(C4));
