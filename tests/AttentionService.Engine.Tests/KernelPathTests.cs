@@ -52,6 +52,34 @@ public class KernelPathTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestProblems.PathsAndPrecisions), MemberType = typeof(TestProblems))]
+    public void FewQueriesManyKeys_SplitOverKeyRanges_MatchReference(KernelPath path, Precision precision)
+    {
+        // One query tile and two threads: the keys are split into ranges merged by log-sum-exp (weights off).
+        var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path, MaxDegreeOfParallelism = 2 });
+        var rng = new Random(3000);
+        const int n = 20, m = 3001, d = 64, dv = 24;
+        var mask = TestProblems.RandomMask(rng, n * m, 0.3);
+        Array.Fill(mask, false, 7 * m, m);           // row 7 sees no key: zeros
+        Array.Fill(mask, false, (3 * m) + 128, m - 128); // row 3 sees only the first key tile: every other range is empty
+        foreach (var (causal, withMask, withBias) in new[] { (false, false, false), (true, false, false), (false, true, true), (true, true, false) })
+        {
+            var c = new Reference.Case(1, 1, 1, n, m, d, d, dv)
+            {
+                Q = TestProblems.Random(rng, n * d),
+                K = TestProblems.Random(rng, m * d),
+                V = TestProblems.Random(rng, m * dv),
+                Causal = causal,
+                Mask = withMask ? mask : null,
+                MaskIsBroadcast = true,
+                Bias = withBias ? TestProblems.Random(rng, n * m, 2) : null,
+                BiasIsBroadcast = true,
+            };
+            TestProblems.Check(engine, c, rank: 2, precision, returnWeights: false, $"split causal={causal} mask={withMask} bias={withBias}");
+        }
+    }
+
     [Fact]
     public void ForcedPath_IsTheOneRun()
     {

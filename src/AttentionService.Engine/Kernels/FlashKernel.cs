@@ -27,7 +27,14 @@ internal static class FlashKernel<T, TVec, TOps>
 
     private static readonly T Log2E = T.CreateTruncating(1.4426950408889634);
 
-    public static void Run(CoreProblem<T> p, in TileShape shape, PackedInputs<T> packed, int bh, int i0, int rows, Scratch<T> s, CancellationToken ct)
+    /// <summary>
+    /// Attends rows <c>[i0, i0 + rows)</c> of head <paramref name="bh"/> to keys <c>[keyStart, keyEnd)</c>. With
+    /// <paramref name="partial"/> the unnormalized output, running max and sum go to its slot for a later merge;
+    /// otherwise the rows are normalized and written out (with their weights).
+    /// </summary>
+    public static void Run(
+        CoreProblem<T> p, in TileShape shape, PackedInputs<T> packed, int bh, int i0, int rows, int keyStart, int keyEnd,
+        Scratch<T> s, PartialResults<T>? partial, int slot, CancellationToken ct)
     {
         int b = bh / p.Heads, h = bh % p.Heads, kvh = h / p.GroupSize;
         var bkv = (b * p.KvHeads) + kvh;
@@ -72,14 +79,14 @@ internal static class FlashKernel<T, TVec, TOps>
         }
 
         var lastRow = i0 + rows - 1;
-        for (int t = 0, j0 = 0; j0 < m; t++, j0 += bc)
+        for (int t = keyStart / bc, j0 = keyStart; j0 < keyEnd; t++, j0 += bc)
         {
             if (p.Causal && j0 > lastRow)
             {
                 break; // every later tile lies above the diagonal
             }
 
-            var cols = Math.Min(bc, m - j0);
+            var cols = Math.Min(bc, keyEnd - j0);
             if (p.Mask is not null && !AnyAllowed(p.Mask, maskOff, m, i0, rows, j0, cols))
             {
                 continue;
@@ -149,6 +156,12 @@ internal static class FlashKernel<T, TVec, TOps>
             sTile[(rows * bcPad)..].Clear();
             ValueTile(sTile, packed.Values, vOff + ((long)j0 * dvPad), o, PvRowsPadded(rows), cols, bcPad, dvPad);
             Interlocked.Increment(ref EngineCounters.TilesComputedField);
+        }
+
+        if (partial is not null)
+        {
+            partial.Store(slot, o, rowMax, rowSum, rows, dv, dvPad);
+            return;
         }
 
         var output = p.Output.AsSpan((int)(oOff + ((long)i0 * dv)), rows * dv);

@@ -17,17 +17,26 @@ internal static class KernelRunner
     public static void Run<T>(CoreProblem<T> p, KernelPath path, int maxDegreeOfParallelism, CancellationToken ct)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        switch (KernelPaths.Resolve(path))
+        var resolved = KernelPaths.Resolve(path);
+        WorkerBudget.Enter(ct); // the calling thread's own slot, for packing and its share of the tiles
+        try
         {
-            case KernelPath.Vector512:
-                Run<T, Vector512<T>, Simd512<T>>(p, maxDegreeOfParallelism, ct);
-                break;
-            case KernelPath.Vector256:
-                Run<T, Vector256<T>, Simd256<T>>(p, maxDegreeOfParallelism, ct);
-                break;
-            default:
-                Run<T, T, SimdScalar<T>>(p, maxDegreeOfParallelism, ct);
-                break;
+            switch (resolved)
+            {
+                case KernelPath.Vector512:
+                    Run<T, Vector512<T>, Simd512<T>>(p, maxDegreeOfParallelism, ct);
+                    break;
+                case KernelPath.Vector256:
+                    Run<T, Vector256<T>, Simd256<T>>(p, maxDegreeOfParallelism, ct);
+                    break;
+                default:
+                    Run<T, T, SimdScalar<T>>(p, maxDegreeOfParallelism, ct);
+                    break;
+            }
+        }
+        finally
+        {
+            WorkerBudget.Release(1);
         }
     }
 
@@ -38,44 +47,77 @@ internal static class KernelRunner
     {
         var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, FlashKernel<T, TVec, TOps>.RowBlock);
         var tilesPerHead = (p.N + shape.QueryTile - 1) / shape.QueryTile;
-        var items = p.Batch * p.Heads * tilesPerHead;
+        var tiles = p.Batch * p.Heads * tilesPerHead;
+        var large = maxDegreeOfParallelism > 1 && p.Flops >= InlineFlops;
+
+        // Too few query tiles to feed every thread (few queries, long keys): split each tile's keys into ranges,
+        // about two per thread, and merge them by log-sum-exp. Weights need the global row max, so they do not split.
+        var keyTiles = shape.KeyTiles(p.M);
+        var threads = Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount);
+        var splits = large && p.Weights is null && tiles < threads && keyTiles > 1
+            ? Math.Min(keyTiles, (2 * threads + tiles - 1) / tiles)
+            : 1;
+        var tilesPerSplit = (keyTiles + splits - 1) / splits;
+        splits = (keyTiles + tilesPerSplit - 1) / tilesPerSplit;
+        var items = tiles * splits;
         using var packed = new PackedInputs<T>(p, shape);
+        using var partial = splits > 1 ? new PartialResults<T>(items, shape.QueryTile, p.Dv) : null;
         void RunItem(int item, Scratch<T> scratch)
         {
-            var bh = item / tilesPerHead;
-            var i0 = item % tilesPerHead * shape.QueryTile;
-            FlashKernel<T, TVec, TOps>.Run(p, shape, packed, bh, i0, Math.Min(shape.QueryTile, p.N - i0), scratch, ct);
+            var tile = item / splits;
+            var split = item % splits;
+            var bh = tile / tilesPerHead;
+            var i0 = tile % tilesPerHead * shape.QueryTile;
+            var keyStart = split * tilesPerSplit * shape.KeyTile;
+            var keyEnd = Math.Min(p.M, keyStart + (tilesPerSplit * shape.KeyTile));
+            FlashKernel<T, TVec, TOps>.Run(p, shape, packed, bh, i0, Math.Min(shape.QueryTile, p.N - i0), keyStart, keyEnd, scratch, partial, item, ct);
         }
 
-        if (items == 1 || maxDegreeOfParallelism <= 1 || p.Flops < InlineFlops)
-        {
-            using var scratch = new Scratch<T>(shape, p.D, p.M);
-            for (var item = 0; item < items; item++)
-            {
-                RunItem(item, scratch);
-            }
-
-            return;
-        }
-
-        var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = ct };
+        var helpers = items == 1 || !large ? 0 : WorkerBudget.TryTake(Math.Min(maxDegreeOfParallelism, items) - 1);
         try
         {
-            Parallel.For(
-                0,
-                items,
-                options,
-                () => new Scratch<T>(shape, p.D, p.M),
-                (item, _, scratch) =>
+            if (helpers == 0)
+            {
+                using var scratch = new Scratch<T>(shape, p.D, p.M);
+                for (var item = 0; item < items; item++)
                 {
                     RunItem(item, scratch);
-                    return scratch;
-                },
-                scratch => scratch.Dispose());
+                }
+            }
+            else
+            {
+                var options = new ParallelOptions { MaxDegreeOfParallelism = helpers + 1, CancellationToken = ct };
+                Parallel.For(
+                    0,
+                    items,
+                    options,
+                    () => new Scratch<T>(shape, p.D, p.M),
+                    (item, _, scratch) =>
+                    {
+                        RunItem(item, scratch);
+                        return scratch;
+                    },
+                    scratch => scratch.Dispose());
+            }
+
+            if (partial is not null)
+            {
+                for (var tile = 0; tile < tiles; tile++)
+                {
+                    var bh = tile / tilesPerHead;
+                    var i0 = tile % tilesPerHead * shape.QueryTile;
+                    var rows = Math.Min(shape.QueryTile, p.N - i0);
+                    partial.Merge(tile * splits, splits, rows, p.Output.AsSpan((int)((((long)bh * p.N) + i0) * p.Dv), rows * p.Dv));
+                }
+            }
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
             ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        finally
+        {
+            WorkerBudget.Release(helpers);
         }
     }
 }

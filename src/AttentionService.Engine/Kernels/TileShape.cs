@@ -13,7 +13,9 @@ internal readonly record struct TileShape(int QueryTile, int KeyTile, int KeyTil
     public static TileShape For(int n, int m, int dv, int vectorWidth, int rowBlock)
     {
         var columnBlock = 2 * vectorWidth;
-        var queryTile = Math.Min(MaxQueryTile, RoundUp(n, rowBlock));
+        // Balanced: 77 rows become two tiles of 40, not 64 and a mostly padded 16.
+        var tiles = (n + MaxQueryTile - 1) / MaxQueryTile;
+        var queryTile = RoundUp((n + tiles - 1) / tiles, rowBlock);
         var keyTile = Math.Min(MaxKeyTile, m);
         return new TileShape(queryTile, keyTile, RoundUp(keyTile, columnBlock), RoundUp(dv, vectorWidth), rowBlock);
     }

@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace AttentionService.Engine.Kernels;
+
+/// <summary>
+/// Unnormalized outputs with their running max and sum, one slot per (query tile, key range), for problems split
+/// over key ranges. <see cref="Merge"/> combines a tile's ranges by log-sum-exp (in base 2, as the kernel works):
+/// M = max m_s, l = Σ l_s·2^(m_s - M), y = Σ o_s·2^(m_s - M) / l.
+/// </summary>
+internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    private readonly T[] _outputs;
+    private readonly T[] _max;
+    private readonly T[] _sum;
+    private readonly int _rows;
+    private readonly int _dv;
+
+    public PartialResults(int slots, int rowsPerSlot, int dv)
+    {
+        _rows = rowsPerSlot;
+        _dv = dv;
+        _outputs = ArrayPool<T>.Shared.Rent(slots * rowsPerSlot * dv);
+        _max = ArrayPool<T>.Shared.Rent(slots * rowsPerSlot);
+        _sum = ArrayPool<T>.Shared.Rent(slots * rowsPerSlot);
+    }
+
+    public void Store(int slot, ReadOnlySpan<T> o, ReadOnlySpan<T> rowMax, ReadOnlySpan<T> rowSum, int rows, int dv, int dvPad)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            o.Slice(r * dvPad, dv).CopyTo(_outputs.AsSpan(((slot * _rows) + r) * _dv, dv));
+        }
+
+        rowMax[..rows].CopyTo(_max.AsSpan(slot * _rows, rows));
+        rowSum[..rows].CopyTo(_sum.AsSpan(slot * _rows, rows));
+    }
+
+    /// <summary>Writes the normalized rows of the tile whose ranges occupy slots <c>[first, first + splits)</c>.</summary>
+    public void Merge(int first, int splits, int rows, Span<T> output)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            var max = T.NegativeInfinity;
+            for (var s = 0; s < splits; s++)
+            {
+                max = T.Max(max, _max[((first + s) * _rows) + r]);
+            }
+
+            var y = output.Slice(r * _dv, _dv);
+            y.Clear();
+            if (T.IsNegativeInfinity(max))
+            {
+                continue; // no key allowed in any range: zeros
+            }
+
+            var total = T.Zero;
+            for (var s = 0; s < splits; s++)
+            {
+                var index = ((first + s) * _rows) + r;
+                if (T.IsNegativeInfinity(_max[index]))
+                {
+                    continue;
+                }
+
+                var factor = T.Exp2(_max[index] - max);
+                total += _sum[index] * factor;
+                TensorPrimitives.MultiplyAdd(_outputs.AsSpan(index * _dv, _dv), factor, y, y);
+            }
+
+            TensorPrimitives.Multiply(y, T.One / total, y);
+        }
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<T>.Shared.Return(_outputs);
+        ArrayPool<T>.Shared.Return(_max);
+        ArrayPool<T>.Shared.Return(_sum);
+    }
+}
