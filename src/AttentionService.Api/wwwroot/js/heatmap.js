@@ -78,7 +78,7 @@ export function renderHeatmap(parent, matrix, { caption = '', id } = {}) {
     const labelWidth = Math.ceil(Math.max(ctx.measureText(`q${rows - 1}`).width, 14)) + 10;
     const labelHeight = 20;
     const available = Math.max(120, scroller.clientWidth - labelWidth - 2);
-    const cell = Math.max(14, Math.min(64, Math.floor(available / Math.max(cols, 1))));
+    const cell = Math.max(14, Math.min(72, Math.floor(available / Math.max(cols, 1))));
     const width = labelWidth + (cols * cell) + 1;
     const height = labelHeight + (rows * cell) + 1;
     const dpr = window.devicePixelRatio || 1;
@@ -152,10 +152,11 @@ export function renderHeatmap(parent, matrix, { caption = '', id } = {}) {
     readout.textContent = `query ${i} → key ${j}: ${value}`;
     tooltip.textContent = `q${i} → k${j}  ${value}`;
     tooltip.hidden = false;
-    const x = pointer ? pointer[0] : layout.labelWidth + ((j + 1) * layout.cell);
-    const y = pointer ? pointer[1] : layout.labelHeight + (i * layout.cell);
-    tooltip.style.left = `${Math.min(x + 12, canvas.clientWidth - tooltip.offsetWidth)}px`;
-    tooltip.style.top = `${Math.max(0, y - 30)}px`;
+    // Below and right of the pointer (or of the keyboard's cell), like a cursor tooltip, kept inside the map.
+    const x = pointer ? pointer[0] + 14 : layout.labelWidth + ((j + 0.5) * layout.cell);
+    const y = pointer ? pointer[1] + 16 : layout.labelHeight + ((i + 0.75) * layout.cell);
+    tooltip.style.left = `${Math.max(0, Math.min(x, canvas.clientWidth - tooltip.offsetWidth))}px`;
+    tooltip.style.top = `${Math.max(0, Math.min(y, canvas.clientHeight - tooltip.offsetHeight))}px`;
   };
 
   canvas.addEventListener('pointermove', (e) => {
