@@ -38,6 +38,16 @@ public class PlaygroundTests(BrowserFixture fixture)
             """,
             new[] { row, col });
 
+    /// <summary>Moves the mouse over cell (row, col) of a heatmap canvas.</summary>
+    private static async Task HoverCellAsync(ILocator canvas, int row, int col)
+    {
+        var box = (await canvas.BoundingBoxAsync())!;
+        var cell = float.Parse((await canvas.GetAttributeAsync("data-cell"))!, CultureInfo.InvariantCulture);
+        var originX = float.Parse((await canvas.GetAttributeAsync("data-origin-x"))!, CultureInfo.InvariantCulture);
+        var originY = float.Parse((await canvas.GetAttributeAsync("data-origin-y"))!, CultureInfo.InvariantCulture);
+        await canvas.Page.Mouse.MoveAsync(box.X + originX + ((col + 0.5f) * cell), box.Y + originY + ((row + 0.3f) * cell));
+    }
+
     [SkippableFact]
     public async Task Playground_ComputesTheCorrectedWorkedExample_AndDrawsAHeatmap()
     {
@@ -60,11 +70,7 @@ public class PlaygroundTests(BrowserFixture fixture)
         high.Take(3).Sum().ShouldBeLessThan(low.Take(3).Sum(), "the larger weight is the darker cell");
         await Expect(page.Locator("#heatmap-0 .legend")).ToContainTextAsync("weight");
 
-        var box = (await canvas.BoundingBoxAsync())!;
-        var cell = float.Parse((await canvas.GetAttributeAsync("data-cell"))!, CultureInfo.InvariantCulture);
-        var originX = float.Parse((await canvas.GetAttributeAsync("data-origin-x"))!, CultureInfo.InvariantCulture);
-        var originY = float.Parse((await canvas.GetAttributeAsync("data-origin-y"))!, CultureInfo.InvariantCulture);
-        await page.Mouse.MoveAsync(box.X + originX + (cell * 1.5f), box.Y + originY + (cell * 0.7f));
+        await HoverCellAsync(canvas, 0, 1);
         await Expect(page.Locator("#heatmap-0 .heatmap-readout")).ToHaveTextAsync("query 0 → key 1: 0.969649");
         await Expect(page.Locator("#heatmap-0 .heatmap-tooltip")).ToBeVisibleAsync();
 
@@ -122,6 +128,12 @@ public class PlaygroundTests(BrowserFixture fixture)
         await Expect(page.Locator("#heatmap-0 .heatmap-readout")).ToHaveTextAsync(new Regex("^query 5 → key 5: 0\\.63"));
         await page.Keyboard.PressAsync("ArrowLeft");
         await Expect(page.Locator("#heatmap-0 .heatmap-readout")).ToHaveTextAsync(new Regex("^query 5 → key 4: 0\\.28"));
+
+        // Leave the keyboard for the pointer: the README's picture shows a hovered cell without the focus ring.
+        await page.Locator("#results-title").ClickAsync();
+        await Expect(canvas).Not.ToBeFocusedAsync();
+        await HoverCellAsync(canvas, 4, 3);
+        await Expect(page.Locator("#heatmap-0 .heatmap-readout")).ToHaveTextAsync(new Regex("^query 4 → key 3: 0\\.2897"));
 
         await browser.ScreenshotAsync("playground-causal", fullPage: false);
         browser.ShouldHaveNoConsoleErrors();
