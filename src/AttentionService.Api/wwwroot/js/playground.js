@@ -20,6 +20,7 @@ const PATHS = { attention: 'v1/attention', self: 'v1/attention/self', multihead:
 
 const maskEditor = new MaskEditor($('#mask-editor'));
 let inFlight = null;
+let maskFits = true; // the editor shows masks up to MAX_SIDE × MAX_SIDE
 
 const control = (name) => document.getElementById(`field-${name}`);
 const fieldOf = (name) => document.querySelector(`[data-field="${name}"]`);
@@ -95,7 +96,6 @@ function updateShapes() {
   describeMask();
 }
 
-let maskFits = true;
 
 function describeMask() {
   $('#mask-note').textContent = !maskFits
@@ -168,7 +168,7 @@ function buildRequest() {
   }
 
   if (control('causal').checked) body.causal = true;
-  if (control('mask').checked && maskEditor.rows > 0) body.mask = maskEditor.get();
+  if (control('mask').checked && maskFits && maskEditor.rows > 0) body.mask = maskEditor.get();
   if (control('precision').value !== 'float32') body.precision = control('precision').value;
 
   const extra = control('extra').value.trim();
