@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using AttentionService.Api.OpenApi;
 
 namespace AttentionService.Api.Tests;
 
@@ -105,4 +107,83 @@ public class OpenApiTests(AttentionServiceFactory factory)
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync()).ShouldContain("swagger-ui");
     }
+
+    [Theory]
+    [InlineData("/v1/attention")]
+    [InlineData("/v1/attention/self")]
+    [InlineData("/v1/attention/multihead")]
+    public async Task EveryRefusalStatus_HasANamedExample(string path)
+    {
+        var responses = (await DocumentAsync())["paths"]![path]!["post"]!["responses"]!;
+
+        foreach (var status in new[] { "400", "413", "415", "422" })
+        {
+            var examples = responses[status]!["content"]!["application/problem+json"]!["examples"]!.AsObject();
+            examples.Count.ShouldBeGreaterThan(0, $"{path} {status} has no example");
+            foreach (var (name, example) in examples)
+            {
+                example!["summary"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace($"{path} {status} {name}");
+                example["value"]!["status"]!.GetValue<int>().ShouldBe(int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), $"{path} {status} {name}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SeedExampleAsWritten_IsDocumentedAs422NamingBothDimensions()
+    {
+        var example = (await ProblemExampleAsync("/v1/attention", "422", "seed-example-as-written"))["value"]!;
+
+        var detail = example["detail"]!.GetValue<string>();
+        detail.ShouldContain("key rows have 2 numbers but query rows have 3");
+        detail.ShouldContain("(query [1, 3], key [3, 2])");
+        example["errors"]!.AsObject().Select(e => e.Key).ShouldBe(["value", "key"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task RaggedMatrix_IsDocumentedAs422NamingTheRow()
+    {
+        var example = await ProblemExampleAsync("/v1/attention", "422", "ragged-matrix");
+
+        example["value"]!["errors"]!.AsObject().Select(e => e.Key).ShouldBe(["query[1]"]);
+        example["description"]!.GetValue<string>().ShouldContain("""{"query":[[1,2],[3]]""");
+    }
+
+    [Fact]
+    public async Task StringNumber_IsDocumentedAs400()
+    {
+        var example = await ProblemExampleAsync("/v1/attention", "400", "string-number");
+
+        example["value"]!["detail"]!.GetValue<string>().ShouldBe("query: expected numbers, found a string at [0][0]");
+    }
+
+    public static IEnumerable<object[]> DocumentedRefusals() =>
+        new[] { ("/v1/attention", Refusals.Attention), ("/v1/attention/self", Refusals.Self), ("/v1/attention/multihead", Refusals.Multihead) }
+            .SelectMany(e => e.Item2.Items.Select(x => new object[] { e.Item1, x.Status, x.Name }));
+
+    /// <summary>The documented answers do not drift from the service: each request is replayed and answered word for word.</summary>
+    [Theory]
+    [MemberData(nameof(DocumentedRefusals))]
+    public async Task DocumentedRefusal_IsWhatTheServiceAnswers(string path, int status, string name)
+    {
+        var refusals = path switch { "/v1/attention" => Refusals.Attention, "/v1/attention/self" => Refusals.Self, _ => Refusals.Multihead };
+        var refusal = refusals.Items.Single(r => r.Status == status && r.Name == name);
+        var documented = (await ProblemExampleAsync(path, status.ToString(System.Globalization.CultureInfo.InvariantCulture), name))["value"]!.AsObject();
+        using var content = refusal.RequestBody is null
+            ? new ByteArrayContent(new byte[70_000_000]) // the size the 413 example names
+            : new StringContent(refusal.RequestBody);
+        content.Headers.ContentType = new MediaTypeHeaderValue(refusal.RequestContentType);
+
+        using var response = await factory.CreateClient().PostAsync(path, content);
+
+        ((int)response.StatusCode).ShouldBe(status);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var answer = await TestData.ReadObjectAsync(response);
+        answer["traceId"]!.GetValue<string>().ShouldMatch("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$");
+        answer.Remove("traceId");
+        documented.Remove("traceId");
+        answer.ToJsonString().ShouldBe(documented.ToJsonString());
+    }
+
+    private async Task<JsonObject> ProblemExampleAsync(string path, string status, string name) =>
+        (await DocumentAsync())["paths"]![path]!["post"]!["responses"]![status]!["content"]!["application/problem+json"]!["examples"]![name]!.AsObject();
 }

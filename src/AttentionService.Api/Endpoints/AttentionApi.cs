@@ -27,7 +27,7 @@ internal static class AttentionApi
             .WithSummary("Attention of query rows over key and value rows")
             .WithDescription("softmax(scale · score(Q, K) + bias, masked) · V for one matrix, a batch ([B][n][d]) or batch and heads ([B][H][n][d]), with any of the six scorings. Answers the output and, unless returnWeights is false, the weights.")
             .Accepts<AttentionRequest>("application/json")
-            .WithMetadata(Examples.Attention)
+            .WithMetadata(Examples.Attention, Refusals.Attention)
             .ProducesAttentionProblems();
 
         group.MapPost("/attention/self", (HttpContext context, AttentionEngine engine) =>
@@ -36,7 +36,7 @@ internal static class AttentionApi
             .WithSummary("Self-attention over one matrix (Q = K = V = input)")
             .WithDescription("Correlation (Pearson) self-attention by default, as in the first article; scaled_dot, dot and cosine also apply.")
             .Accepts<SelfAttentionRequest>("application/json")
-            .WithMetadata(Examples.Self)
+            .WithMetadata(Examples.Self, Refusals.Self)
             .ProducesAttentionProblems();
 
         group.MapPost("/attention/multihead", (HttpContext context, AttentionEngine engine) =>
@@ -45,7 +45,7 @@ internal static class AttentionApi
             .WithSummary("Multi-head attention with projections (torch.nn.MultiheadAttention, batch_first, eval)")
             .WithDescription("Projects query, key and value, splits them into numHeads heads, runs scaled dot-product attention per head, concatenates and applies the output projection.")
             .Accepts<MultiheadRequest>("application/json")
-            .WithMetadata(Examples.Multihead)
+            .WithMetadata(Examples.Multihead, Refusals.Multihead)
             .ProducesAttentionProblems();
 
         group.MapGet("/scorings", () => TypedResults.Ok(ScoringInfo.All.Select(s => new ScoringDescription

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using AttentionService.Api.Json;
 using AttentionService.Engine;
@@ -46,19 +47,45 @@ internal sealed class EnumSchemaFilter : ISchemaFilter
     }
 }
 
-/// <summary>Adds each endpoint's <see cref="RequestExamples"/> to its request body.</summary>
+/// <summary>
+/// Adds each endpoint's <see cref="RequestExamples"/> to its request body and its <see cref="ProblemExamples"/> to the
+/// problem+json content of the documented refusals, so Swagger UI shows a named answer under 400, 413, 415 and 422.
+/// </summary>
 internal sealed class RequestExamplesFilter : IOperationFilter
 {
+    private const string ProblemJson = "application/problem+json";
+
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
-        var examples = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<RequestExamples>().FirstOrDefault();
-        if (examples is null || operation.RequestBody?.Content?.TryGetValue("application/json", out var found) != true || found is not OpenApiMediaType media)
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+        if (metadata.OfType<RequestExamples>().FirstOrDefault() is { } requests
+            && operation.RequestBody?.Content?.TryGetValue("application/json", out var found) == true && found is OpenApiMediaType media)
         {
-            return;
+            media.Examples = requests.Items.ToDictionary(
+                e => e.Name,
+                e => (IOpenApiExample)new OpenApiExample { Summary = e.Summary, Value = JsonNode.Parse(e.Json) });
         }
 
-        media.Examples = examples.Items.ToDictionary(
-            e => e.Name,
-            e => (IOpenApiExample)new OpenApiExample { Summary = e.Summary, Value = JsonNode.Parse(e.Json) });
+        if (metadata.OfType<ProblemExamples>().FirstOrDefault() is { } problems && operation.Responses is { } responses)
+        {
+            foreach (var status in problems.Items.GroupBy(e => e.Status))
+            {
+                if (responses.TryGetValue(status.Key.ToString(CultureInfo.InvariantCulture), out var response)
+                    && response.Content?.TryGetValue(ProblemJson, out var content) == true && content is OpenApiMediaType problemMedia)
+                {
+                    problemMedia.Examples = status.ToDictionary(e => e.Name, e => (IOpenApiExample)new OpenApiExample
+                    {
+                        Summary = e.Summary,
+                        Description = Describe(e),
+                        Value = JsonNode.Parse(e.Answer),
+                    });
+                }
+            }
+        }
     }
+
+    /// <summary>The request that gets the answer, as Markdown: Swagger UI renders it under the example's name.</summary>
+    private static string Describe(ProblemExample example) => example.RequestBody is null
+        ? example.Summary
+        : $"Request (`{example.RequestContentType}`):\n\n```\n{example.RequestBody}\n```";
 }

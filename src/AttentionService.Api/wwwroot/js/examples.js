@@ -1,0 +1,111 @@
+// The examples the playground offers: the two articles' worked examples (corrected) first, then one of each feature,
+// then two requests the service refuses, to show its problem details next to the fields they name.
+
+const I4 = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+
+export const examples = [
+  {
+    id: 'second-article',
+    endpoint: 'attention',
+    label: 'Second article, corrected: one query, two keys',
+    note: 'scores [40, 46] / √3 give weights [0.030351, 0.969649]; with V = I the output equals the weights.',
+    fields: { query: [[1, 2, 3]], key: [[4, 6, 8], [5, 7, 9]], value: [[1, 0], [0, 1]] },
+    options: { scoring: 'scaled_dot' },
+  },
+  {
+    id: 'causal-mask',
+    endpoint: 'attention',
+    label: 'Causal dot-product attention with a mask',
+    note: 'query 1 may not attend key 1 (mask) nor key 2 (causal), so it takes value 0 whole.',
+    fields: { query: [[1, 0], [0, 1], [1, 1]], key: [[1, 0], [0, 1], [1, 1]], value: [[1, 2], [3, 4], [5, 6]] },
+    options: { scoring: 'dot', causal: true, mask: [[true, true, true], [true, false, true], [true, true, true]] },
+  },
+  {
+    id: 'general',
+    endpoint: 'attention',
+    label: 'General (Luong) scoring qᵀ W k',
+    fields: { query: [[1, 2]], key: [[1, 0], [0, 1]], value: [[1], [2]] },
+    options: { scoring: 'general', parameters: { w: [[0.5, 0], [0, 0.5]] } },
+  },
+  {
+    id: 'additive',
+    endpoint: 'attention',
+    label: 'Additive (Bahdanau) scoring, query and keys of different sizes',
+    fields: { query: [[1, 2]], key: [[1, 0, 1], [0, 1, 1]], value: [[1], [2]] },
+    options: { scoring: 'additive', parameters: { wq: [[1, 0], [0, 1]], wk: [[1, 0, 0], [0, 1, 0]], v: [1, -1] } },
+  },
+  {
+    id: 'grouped-query',
+    endpoint: 'attention',
+    label: 'Two query heads sharing one key/value head, float64',
+    note: 'rank-4 tensors [batch][head][n][d]: one heatmap per head.',
+    fields: { query: [[[[1, 0]], [[0, 1]]]], key: [[[[1, 0], [0, 1]]]], value: [[[[1, 2], [3, 4]]]] },
+    options: { scoring: 'scaled_dot', precision: 'float64' },
+  },
+  {
+    id: 'first-article',
+    endpoint: 'self',
+    label: 'First article, corrected: Pearson self-attention',
+    note: 'every pair of rows correlates perfectly: every weight is 1/3 and every output row is the column mean.',
+    fields: { input: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] },
+    options: { scoring: 'pearson' },
+  },
+  {
+    id: 'six-tokens-causal',
+    endpoint: 'self',
+    label: 'Six rotating tokens, causal scaled dot-product',
+    note: 'each token attends mostly itself and the one before it.',
+    fields: { input: [[2, 0, 1, 0], [1.24, 1.57, 0.9, 0.43], [-0.45, 1.95, 0.62, 0.78], [-1.81, 0.85, 0.22, 0.98], [-1.79, -0.89, -0.23, 0.97], [-0.42, -1.96, -0.63, 0.78]] },
+    options: { scoring: 'scaled_dot', causal: true },
+  },
+  {
+    id: 'two-heads',
+    endpoint: 'multihead',
+    label: 'Two heads, identity projections, weights averaged',
+    fields: {
+      query: [[1, 0, 0, 1], [0, 1, 1, 0]], key: [[1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 1, 1]], value: [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]],
+      numHeads: 2, qProjWeight: I4, kProjWeight: I4, vProjWeight: I4, outProjWeight: I4,
+    },
+    options: {},
+  },
+  {
+    id: 'heads-differ',
+    endpoint: 'multihead',
+    label: 'Two heads that look at different dimensions, per head',
+    note: 'head 0 sees dimensions 0–1, head 1 dimensions 2–3: one heatmap per head.',
+    fields: {
+      query: [[2, 0, 0, 2], [0, 2, 2, 0], [2, 2, 0, 0]], key: [[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0], [0, 0, 0, 2]], value: I4,
+      numHeads: 2, qProjWeight: I4, kProjWeight: I4, vProjWeight: I4, outProjWeight: I4,
+    },
+    options: { averageWeights: false },
+  },
+  {
+    id: 'key-lengths',
+    endpoint: 'multihead',
+    label: 'A batch of two; the second attends only its first key',
+    fields: {
+      query: [[[1, 0, 0, 1]], [[0, 1, 1, 0]]], key: [[[1, 0, 0, 1], [0, 1, 1, 0]], [[1, 0, 0, 1], [0, 1, 1, 0]]],
+      value: [[[1, 2, 3, 4], [5, 6, 7, 8]], [[1, 2, 3, 4], [5, 6, 7, 8]]],
+      numHeads: 2, qProjWeight: I4, kProjWeight: I4, vProjWeight: I4, outProjWeight: I4, keyLengths: [2, 1],
+    },
+    options: { averageWeights: false },
+  },
+  {
+    id: 'second-article-as-printed',
+    endpoint: 'attention',
+    refused: true,
+    label: 'Refused: the second article as printed',
+    note: 'keys of 2 numbers against a query of 3: the service answers 422 naming both.',
+    fields: { query: [[1, 2, 3]], key: [[4, 5], [6, 7], [8, 9]], value: [[1, 0], [0, 1]] },
+    options: { scoring: 'scaled_dot' },
+  },
+  {
+    id: 'ragged',
+    endpoint: 'attention',
+    refused: true,
+    label: 'Refused: a ragged query',
+    note: 'query row 1 is shorter than row 0: 422 naming query[1].',
+    fields: { query: [[1, 2], [3]], key: [[1, 2]], value: [[1]] },
+    options: { scoring: 'scaled_dot' },
+  },
+];
