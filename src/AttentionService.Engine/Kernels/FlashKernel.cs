@@ -74,7 +74,6 @@ internal static class FlashKernel<T, TVec, TOps>
         var weights = p.Weights;
         if (weights is not null)
         {
-            weights.AsSpan((int)(wOff + ((long)i0 * m)), rows * m).Clear();
             s.TileMax.AsSpan(0, rows * tiles).Fill(T.NegativeInfinity);
         }
 
@@ -83,12 +82,14 @@ internal static class FlashKernel<T, TVec, TOps>
         {
             if (p.Causal && j0 > lastRow)
             {
+                ZeroWeights(weights, wOff, m, i0, rows, j0, keyEnd - j0);
                 break; // every later tile lies above the diagonal
             }
 
             var cols = Math.Min(bc, keyEnd - j0);
             if (p.Mask is not null && !AnyAllowed(p.Mask, maskOff, m, i0, rows, j0, cols))
             {
+                ZeroWeights(weights, wOff, m, i0, rows, j0, cols);
                 continue;
             }
 
@@ -134,11 +135,13 @@ internal static class FlashKernel<T, TVec, TOps>
                 if (T.IsNegativeInfinity(mNew))
                 {
                     row.Clear(); // nothing allowed so far: this row contributes nothing yet
+                    weights?.AsSpan((int)(wOff + ((long)i * m) + j0), cols).Clear();
                     continue;
                 }
 
                 var sum = Exp2AndSum(row, mNew);
-                var alpha = T.Exp2(mOld - mNew);
+                // Once the running max settles it rarely moves: skip the scalar exp2 (a libm call) when it does not.
+                var alpha = mNew == mOld ? T.One : T.IsNegativeInfinity(mOld) ? T.Zero : T.Exp2(mOld - mNew);
                 rowSum[r] = (rowSum[r] * alpha) + sum;
                 rowMax[r] = mNew;
                 if (alpha != T.One)
@@ -183,6 +186,20 @@ internal static class FlashKernel<T, TVec, TOps>
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Weights of skipped tiles are zero; every other weight is written by its tile, so no up-front clear.</summary>
+    private static void ZeroWeights(T[]? weights, long wOff, int m, int i0, int rows, int j0, int cols)
+    {
+        if (weights is null)
+        {
+            return;
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            weights.AsSpan((int)(wOff + ((long)(i0 + r) * m) + j0), cols).Clear();
         }
     }
 
