@@ -1,14 +1,15 @@
 namespace AttentionService.Engine.Kernels;
 
 /// <summary>
-/// Tile sizes for one problem: query tiles of up to 32 rows against key tiles of 512 keys. At d = 64 (float) the
-/// score tile is 64 KiB and a packed key tile 128 KiB, both held in the 1 MiB L2 while the micro-kernels stream them
+/// Tile sizes for one problem: query tiles of up to 64 rows against key tiles of 512 keys. At d = 64 (float) the
+/// score tile is 128 KiB and a packed key tile 128 KiB, held in the 1 MiB L2 while the micro-kernels stream them
 /// through the 48 KiB L1; a wide key tile amortizes the per-row softmax bookkeeping. Chosen by the benchmark: against
-/// 64 x 128 it is 5 % faster at n = m = 2048, and 16 to 64 rows or 256 to 1024 keys were all slower or equal.
+/// 64 x 128 it is 5 % faster at n = m = 2048 on one thread; 16 to 32 rows were no faster on one thread and less
+/// steady on two, and 256 or 1024 keys were slower.
 /// </summary>
 internal readonly record struct TileShape(int QueryTile, int KeyTile, int KeyTilePadded, int DvPadded, int RowBlock)
 {
-    public const int MaxQueryTile = 32;
+    public const int MaxQueryTile = 64;
     public const int MaxKeyTile = 512;
 
     public static TileShape For(int n, int m, int dv, int vectorWidth, int rowBlock)
