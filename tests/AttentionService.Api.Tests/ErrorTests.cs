@@ -123,7 +123,8 @@ public class ErrorTests(AttentionServiceFactory factory, ITestOutputHelper outpu
     {
         using var response = await factory.CreateClient().PostAsync("/v1/attention", new StringContent("{}", System.Text.Encoding.UTF8, "text/plain"));
 
-        await ShouldBeProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        var body = await ShouldBeProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        body["detail"]!.GetValue<string>().ShouldBe("send the body as application/json; it was text/plain; charset=utf-8");
     }
 
     [Fact]

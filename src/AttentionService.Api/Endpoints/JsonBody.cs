@@ -20,7 +20,7 @@ internal static class JsonBody
             return (null, ApiProblems.Create(
                 StatusCodes.Status415UnsupportedMediaType,
                 "Unsupported media type",
-                $"send the body as application/json; it was {(string.IsNullOrEmpty(request.ContentType) ? "sent without a content type" : request.ContentType)}"));
+                ApiProblems.UnsupportedMediaTypeDetail(request.ContentType)));
         }
 
         if (request.ContentLength > limit)

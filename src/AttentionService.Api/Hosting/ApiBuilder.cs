@@ -45,7 +45,14 @@ public static class ApiBuilder
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Routing answers 415 itself (the endpoints declare application/json) with no detail; say what to send.
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
+            {
+                context.ProblemDetails.Detail = Problems.ApiProblems.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
+            }
+        });
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default);

@@ -30,7 +30,7 @@ internal static class Refusals
         $$"""{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.14","title":"Request body too large","status":413,"detail":"the body is 70000000 bytes; this service accepts at most 67108864 bytes (Attention:Limits:MaxRequestBodyBytes)",{{TraceId}}}""");
 
     private static readonly ProblemExample NotJson = new(415, "not-json", "A form-encoded body instead of application/json", "query=1",
-        $$"""{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.16","title":"Unsupported Media Type","status":415,{{TraceId}}}""")
+        $$"""{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.16","title":"Unsupported Media Type","status":415,"detail":"send the body as application/json; it was application/x-www-form-urlencoded",{{TraceId}}}""")
     {
         RequestContentType = "application/x-www-form-urlencoded",
     };

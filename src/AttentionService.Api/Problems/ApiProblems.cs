@@ -16,6 +16,10 @@ internal static class ApiProblems
         return TypedResults.Problem(problem);
     }
 
+    /// <summary>The detail of a 415, whether the handler or routing (which checks the declared content type first) refuses.</summary>
+    public static string UnsupportedMediaTypeDetail(string? contentType) =>
+        $"send the body as application/json; it was {(string.IsNullOrEmpty(contentType) ? "sent without a content type" : contentType)}";
+
     /// <summary>422 with one entry per field, as the contract's <c>errors</c> object.</summary>
     public static ProblemHttpResult Unprocessable(Findings findings) =>
         Create(StatusCodes.Status422UnprocessableEntity, "The request is not a computable attention problem", findings.Detail(), findings.ToDictionary());
