@@ -21,32 +21,20 @@ internal static class AttentionApi
         var auth = app.ServiceProvider.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth;
         var group = app.MapGroup("/v1").WithTags("Attention").WithComputeConventions(auth);
 
-        group.MapPost("/attention", (HttpContext context, AttentionEngine engine) =>
-                HandleAsync<AttentionRequest, AttentionSolver>(context, engine, AppJsonContext.Default.AttentionRequest))
-            .WithName("ComputeAttention")
+        group.MapCompute<AttentionRequest, AttentionSolver>("/attention", AppJsonContext.Default.AttentionRequest, "ComputeAttention")
             .WithSummary("Attention of query rows over key and value rows")
             .WithDescription("softmax(scale · score(Q, K) + bias, masked) · V for one matrix, a batch ([B][n][d]) or batch and heads ([B][H][n][d]), with any of the six scorings. Answers the output and, unless returnWeights is false, the weights.")
-            .Accepts<AttentionRequest>("application/json")
-            .WithMetadata(Examples.Attention, Refusals.Attention)
-            .ProducesAttentionProblems();
+            .WithMetadata(Examples.Attention, Refusals.Attention);
 
-        group.MapPost("/attention/self", (HttpContext context, AttentionEngine engine) =>
-                HandleAsync<SelfAttentionRequest, SelfAttentionSolver>(context, engine, AppJsonContext.Default.SelfAttentionRequest))
-            .WithName("ComputeSelfAttention")
+        group.MapCompute<SelfAttentionRequest, SelfAttentionSolver>("/attention/self", AppJsonContext.Default.SelfAttentionRequest, "ComputeSelfAttention")
             .WithSummary("Self-attention over one matrix (Q = K = V = input)")
             .WithDescription("Correlation (Pearson) self-attention by default, as in the first article; scaled_dot, dot and cosine also apply.")
-            .Accepts<SelfAttentionRequest>("application/json")
-            .WithMetadata(Examples.Self, Refusals.Self)
-            .ProducesAttentionProblems();
+            .WithMetadata(Examples.Self, Refusals.Self);
 
-        group.MapPost("/attention/multihead", (HttpContext context, AttentionEngine engine) =>
-                HandleAsync<MultiheadRequest, MultiheadSolver>(context, engine, AppJsonContext.Default.MultiheadRequest))
-            .WithName("ComputeMultiheadAttention")
+        group.MapCompute<MultiheadRequest, MultiheadSolver>("/attention/multihead", AppJsonContext.Default.MultiheadRequest, "ComputeMultiheadAttention")
             .WithSummary("Multi-head attention with projections (torch.nn.MultiheadAttention, batch_first, eval)")
             .WithDescription("Projects query, key and value, splits them into numHeads heads, runs scaled dot-product attention per head, concatenates and applies the output projection.")
-            .Accepts<MultiheadRequest>("application/json")
-            .WithMetadata(Examples.Multihead, Refusals.Multihead)
-            .ProducesAttentionProblems();
+            .WithMetadata(Examples.Multihead, Refusals.Multihead);
 
         group.MapGet("/scorings", () => TypedResults.Ok(ScoringInfo.All.Select(s => new ScoringDescription
             {
@@ -62,7 +50,13 @@ internal static class AttentionApi
         return group;
     }
 
-    private static RouteHandlerBuilder ProducesAttentionProblems(this RouteHandlerBuilder builder) => builder
+    /// <summary>A compute endpoint: JSON body of <typeparamref name="TRequest"/>, solved by <typeparamref name="TSolver"/>, with every refusal declared.</summary>
+    private static RouteHandlerBuilder MapCompute<TRequest, TSolver>(this RouteGroupBuilder group, string pattern, JsonTypeInfo<TRequest> typeInfo, string name)
+        where TRequest : class, IDisposable
+        where TSolver : ISolver<TRequest> => group
+        .MapPost(pattern, (HttpContext context, AttentionEngine engine) => HandleAsync<TRequest, TSolver>(context, engine, typeInfo))
+        .WithName(name)
+        .Accepts<TRequest>("application/json")
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
