@@ -1,4 +1,7 @@
 using AttentionService.Engine;
+using AttentionService.Api.Endpoints;
+using AttentionService.Api.Json;
+using AttentionService.Api.OpenApi;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AttentionService.Api.Health;
@@ -14,8 +17,9 @@ internal sealed partial class EngineWarmup(AttentionEngine engine, Hosting.Admis
 
     public bool IsReady => _ready;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await Task.Yield(); // let the host finish starting; readiness reports "warming up" meanwhile
         try
         {
             // The second article's corrected example: weights [0.030351, 0.969649].
@@ -33,6 +37,8 @@ internal sealed partial class EngineWarmup(AttentionEngine engine, Hosting.Admis
                 throw new InvalidOperationException($"warm-up answered weight {w}, expected 0.969649");
             }
 
+            WarmKernels(stoppingToken);
+            await WarmJsonAsync(result);
             _ready = true;
             LogWarm(logger, engine.KernelPath);
         }
@@ -41,8 +47,49 @@ internal sealed partial class EngineWarmup(AttentionEngine engine, Hosting.Admis
             _failure = e.Message;
             LogWarmupFailed(logger, e);
         }
+    }
 
-        return Task.CompletedTask;
+    /// <summary>Reads every documented request example and writes one answer, so the first request's JSON is not cold either.</summary>
+    private static async Task WarmJsonAsync(AttentionResult<float> result)
+    {
+        foreach (var example in Examples.Attention.Items)
+        {
+            JsonBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.AttentionRequest).Value?.Dispose();
+        }
+
+        foreach (var example in Examples.Self.Items)
+        {
+            JsonBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.SelfAttentionRequest).Value?.Dispose();
+        }
+
+        foreach (var example in Examples.Multihead.Items)
+        {
+            JsonBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.MultiheadRequest).Value?.Dispose();
+        }
+
+        using var buffer = new PooledBufferWriter(4096);
+        await using var writer = new System.Text.Json.Utf8JsonWriter(buffer);
+        await AttentionResponseWriter.WriteAsync(writer, result, Precision.Float32, () => false, () => ValueTask.CompletedTask);
+    }
+
+    /// <summary>
+    /// Runs the kernels for about half a second, in both precisions, with and without weights, so the tiered JIT has
+    /// optimized them before the first client request: cold, a small attention takes ten times as long.
+    /// </summary>
+    private void WarmKernels(CancellationToken stoppingToken)
+    {
+        const int n = 160, d = 64;
+        var rng = new Random(1);
+        var floats = Enumerable.Range(0, n * d).Select(_ => (float)rng.NextDouble()).ToArray();
+        var doubles = floats.Select(x => (double)x).ToArray();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; clock.ElapsedMilliseconds < 500 && !stoppingToken.IsCancellationRequested; i++)
+        {
+            var x = TensorData.Wrap(floats, n, d);
+            var y = TensorData.Wrap(doubles, n, d);
+            engine.Compute(new AttentionProblem<float> { Query = x, Key = x, Value = x, ReturnWeights = i % 2 == 0, Causal = i % 3 == 0 }, stoppingToken).Dispose();
+            engine.Compute(new AttentionProblem<double> { Query = y, Key = y, Value = y, ReturnWeights = i % 2 == 0 }, stoppingToken).Dispose();
+        }
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
