@@ -81,6 +81,19 @@ public class KernelPathTests
         }
     }
 
+    [Theory]
+    [InlineData("scalar", KernelPath.Scalar)]
+    [InlineData(" Vector256 ", KernelPath.Vector256)]
+    [InlineData("VECTOR512", KernelPath.Vector512)]
+    [InlineData("avx9000", null)]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void EnvironmentSwitch_NamesAPath(string? value, KernelPath? expected) => KernelPaths.Parse(value).ShouldBe(expected);
+
+    [Fact]
+    public void DefaultPath_IsTheEnvironmentSwitchOrTheWidest() =>
+        KernelPaths.Default.ShouldBe(KernelPaths.Parse(Environment.GetEnvironmentVariable(KernelPaths.EnvironmentVariable)) ?? KernelPaths.Widest());
+
     [Fact]
     public void ForcedPath_IsTheOneRun()
     {

@@ -25,7 +25,7 @@ public static class KernelPaths
     public const string EnvironmentVariable = "ATTENTION_KERNEL_PATH";
 
     /// <summary>The path <see cref="KernelPath.Auto"/> means on this machine and in this process.</summary>
-    public static KernelPath Default { get; } = FromEnvironment() ?? Widest();
+    public static KernelPath Default { get; } = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable)) ?? Widest();
 
     /// <summary>Every path this machine can run, narrowest first.</summary>
     public static IReadOnlyList<KernelPath> Supported { get; } =
@@ -49,13 +49,14 @@ public static class KernelPaths
             : throw new PlatformNotSupportedException($"kernel path {resolved} is not accelerated on this machine");
     }
 
-    private static KernelPath Widest() =>
+    internal static KernelPath Widest() =>
         Vector512.IsHardwareAccelerated ? KernelPath.Vector512
         : Vector256.IsHardwareAccelerated ? KernelPath.Vector256
         : KernelPath.Scalar;
 
-    private static KernelPath? FromEnvironment() =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable)?.Trim().ToLowerInvariant() switch
+    /// <summary>The path a value of <see cref="EnvironmentVariable"/> names, or null (unset or unknown: the hardware decides).</summary>
+    internal static KernelPath? Parse(string? value) =>
+        value?.Trim().ToLowerInvariant() switch
         {
             "scalar" => KernelPath.Scalar,
             "vector256" => KernelPath.Vector256,
