@@ -38,9 +38,10 @@ public sealed partial class AttentionEngine
         try
         {
             // Project, then lay the heads out as [B, H, rows, hd] for the kernel.
-            var qh = SplitHeads(Project(problem.Query.Span, problem.QProjWeight, problem.QProjBias, batch * n, e, e, Temp), batch, n, heads, hd, Temp);
-            var kh = SplitHeads(Project(problem.Key.Span, problem.KProjWeight, problem.KProjBias, batch * m, kdim, e, Temp), batch, m, heads, hd, Temp);
-            var vh = SplitHeads(Project(problem.Value.Span, problem.VProjWeight, problem.VProjBias, batch * m, vdim, e, Temp), batch, m, heads, hd, Temp);
+            var ct = cancellationToken;
+            var qh = SplitHeads(Project(problem.Query.Span, problem.QProjWeight, problem.QProjBias, batch * n, e, e, Temp, ct), batch, n, heads, hd, Temp);
+            var kh = SplitHeads(Project(problem.Key.Span, problem.KProjWeight, problem.KProjBias, batch * m, kdim, e, Temp, ct), batch, m, heads, hd, Temp);
+            var vh = SplitHeads(Project(problem.Value.Span, problem.VProjWeight, problem.VProjBias, batch * m, vdim, e, Temp, ct), batch, m, heads, hd, Temp);
             long maskBatchStride = 0;
             if (problem.KeyLengths is not null)
             {
@@ -94,7 +95,7 @@ public sealed partial class AttentionEngine
             var concat = Temp(batch * n * e);
             MergeHeads(attended, concat, batch, n, heads, hd);
             output = TensorData.Rent<T>(unbatched ? [n, e] : [batch, n, e]);
-            LinearAlgebra.MatMulTransposed<T>(concat.AsSpan(0, batch * n * e), problem.OutProjWeight.Span, BiasOf(problem.OutProjBias), output.Span, batch * n, e, e);
+            LinearAlgebra.MatMulTransposed<T>(concat.AsSpan(0, batch * n * e), problem.OutProjWeight.Span, BiasOf(problem.OutProjBias), output.Span, batch * n, e, e, cancellationToken);
             if (!TensorPrimitives.IsFiniteAll<T>(output.Span))
             {
                 throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
@@ -136,11 +137,11 @@ public sealed partial class AttentionEngine
 
     private static ReadOnlySpan<T> BiasOf<T>(TensorData<T>? bias) where T : unmanaged => bias is null ? default : bias.Span;
 
-    private static T[] Project<T>(ReadOnlySpan<T> x, TensorData<T> weight, TensorData<T>? bias, int rows, int inDim, int e, Func<int, T[]> temp)
+    private static T[] Project<T>(ReadOnlySpan<T> x, TensorData<T> weight, TensorData<T>? bias, int rows, int inDim, int e, Func<int, T[]> temp, CancellationToken ct)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var y = temp(rows * e);
-        LinearAlgebra.MatMulTransposed(x, weight.Span, BiasOf(bias), y, rows, inDim, e);
+        LinearAlgebra.MatMulTransposed(x, weight.Span, BiasOf(bias), y, rows, inDim, e, ct);
         return y;
     }
 

@@ -52,7 +52,7 @@ public sealed partial class AttentionEngine
         TensorData<T>? output = null, weights = null;
         try
         {
-            var (qArr, kArr, d, additiveV) = Prepare(problem, batch * heads * n, batch * kvHeads * m, dq, dk, temporaries);
+            var (qArr, kArr, d, additiveV) = Prepare(problem, batch * heads * n, batch * kvHeads * m, dq, dk, temporaries, cancellationToken);
             output = TensorData.Rent<T>([.. leading, n, dv]);
             weights = problem.ReturnWeights ? TensorData.Rent<T>([.. leading, n, m]) : null;
             var core = new CoreProblem<T>
@@ -106,7 +106,7 @@ public sealed partial class AttentionEngine
     }
 
     /// <summary>Turns every scoring into dot products of prepared rows (or the additive projections).</summary>
-    private static (T[] Q, T[] K, int D, T[]? AdditiveV) Prepare<T>(AttentionProblem<T> problem, int qRows, int kRows, int dq, int dk, List<T[]> temporaries)
+    private static (T[] Q, T[] K, int D, T[]? AdditiveV) Prepare<T>(AttentionProblem<T> problem, int qRows, int kRows, int dq, int dk, List<T[]> temporaries, CancellationToken ct)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T[] Temp(int length)
@@ -129,14 +129,14 @@ public sealed partial class AttentionEngine
                 return (qn, kn, dq, null);
             case Scoring.General:
                 var qw = Temp(qRows * dk);
-                LinearAlgebra.MatMul<T>(q, problem.W!.Span, qw, qRows, dq, dk);
+                LinearAlgebra.MatMul<T>(q, problem.W!.Span, qw, qRows, dq, dk, ct);
                 return (qw, problem.Key.Array, dk, null);
             case Scoring.Additive:
                 var a = problem.V!.Length;
                 var qa = Temp(qRows * a);
                 var ka = Temp(kRows * a);
-                LinearAlgebra.MatMulTransposed<T>(q, problem.Wq!.Span, default, qa, qRows, dq, a);
-                LinearAlgebra.MatMulTransposed<T>(k, problem.Wk!.Span, default, ka, kRows, dk, a);
+                LinearAlgebra.MatMulTransposed<T>(q, problem.Wq!.Span, default, qa, qRows, dq, a, ct);
+                LinearAlgebra.MatMulTransposed<T>(k, problem.Wk!.Span, default, ka, kRows, dk, a, ct);
                 return (qa, ka, a, problem.V.Array);
             default:
                 return (problem.Query.Array, problem.Key.Array, dq, null);

@@ -58,6 +58,10 @@ public sealed class AttentionProblem<T> where T : unmanaged, IBinaryFloatingPoin
         {
             rules.Fail("scale", $"must be a finite number > 0; it is {scale}");
         }
+        else if (Scale is { } given && !(T.IsFinite(T.CreateTruncating(given)) && T.CreateTruncating(given) > T.Zero))
+        {
+            rules.Fail("scale", $"{given} is not representable in {(typeof(T) == typeof(float) ? "float32" : "float64")} (it would become 0 or infinity); send \"precision\": \"float64\" or a smaller scale");
+        }
 
         if (!ok)
         {
@@ -125,6 +129,30 @@ public sealed class AttentionProblem<T> where T : unmanaged, IBinaryFloatingPoin
         var leading = Query.Shape[..^2];
         rules.Broadcastable("mask", Mask, leading, n, m);
         rules.Broadcastable("bias", Bias, leading, n, m);
+        if (rules.Ok)
+        {
+            Size().Check(rules, "query");
+        }
+
         return rules.Findings;
+    }
+
+    /// <summary>The largest buffer this problem needs and, for additive scoring, its tanh work. Call on a valid problem.</summary>
+    public ProblemSize Size()
+    {
+        long rows = Query.Length / Query.Dim(-1), keyRows = Key.Length / Key.Dim(-1);
+        int n = Query.Dim(-2), m = Key.Dim(-2), dq = Query.Dim(-1), dk = Key.Dim(-1), dv = Value.Dim(-1);
+        var groups = rows / n; // B·H
+        var kvHeads = keyRows / m; // B·Hkv
+        var a = Scoring == Scoring.Additive && V is not null ? V.Length : 0;
+        var d = Scoring == Scoring.Additive ? a : Scoring == Scoring.General ? dk : dq;
+        var size = ProblemSize.Of(
+            ("the output, B·H·n·dv", rows * dv),
+            ("the weights, B·H·n·m", ReturnWeights ? rows * m : 0),
+            ("the prepared queries", Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.General or Scoring.Additive ? rows * d : 0),
+            ("the prepared keys", Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.Additive ? keyRows * d : 0),
+            ("the packed keys", Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, m, d)),
+            ("the packed values", ProblemSize.PackedValues(kvHeads, m, dv)));
+        return size with { AdditiveWork = Scoring == Scoring.Additive ? groups * n * m * a : 0 };
     }
 }

@@ -118,6 +118,11 @@ public sealed class MultiheadProblem<T> where T : unmanaged, IBinaryFloatingPoin
             rules.Shape("bias", Bias, [n, m], "query rows x key rows");
         }
 
+        if (rules.Ok && NumHeads >= 1 && e % NumHeads == 0)
+        {
+            Size().Check(rules, "query");
+        }
+
         if (KeyLengths is not null)
         {
             var batch = rank == 3 ? Query.Dim(0) : 1;
@@ -132,5 +137,19 @@ public sealed class MultiheadProblem<T> where T : unmanaged, IBinaryFloatingPoin
         }
 
         return rules.Findings;
+    }
+
+    /// <summary>The largest buffer this problem needs. Call on a problem whose shapes are valid.</summary>
+    public ProblemSize Size()
+    {
+        long batch = Query.Rank == 3 ? Query.Dim(0) : 1;
+        int n = Query.Dim(-2), e = Query.Dim(-1), m = Key.Dim(-2), heads = Math.Max(NumHeads, 1);
+        return ProblemSize.Of(
+            ("the projected queries and the output, B·n·e", batch * n * e),
+            ("the projected keys and values, B·m·e", batch * m * e),
+            ("the weights per head, B·numHeads·n·m", ReturnWeights ? batch * heads * n * m : 0),
+            ("the key-length mask, B·n·m", KeyLengths is null ? 0 : batch * n * m),
+            ("the packed keys", ProblemSize.PackedKeys(batch * heads, m, e / heads)),
+            ("the packed values", ProblemSize.PackedValues(batch * heads, m, e / heads)));
     }
 }

@@ -49,6 +49,18 @@ public class GoldenTests(AttentionServiceFactory factory, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Post_BodyWithByteOrderMark_IsRead()
+    {
+        var bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(System.Text.Encoding.UTF8.GetBytes("""{"query":[[1,2,3]],"key":[[4,6,8],[5,7,9]],"value":[[1,0],[0,1]]}""")).ToArray();
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await factory.CreateClient().PostAsync("/v1/attention", content);
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Post_Float64_WritesRoundTripPrecision()
     {
         using var response = await factory.CreateClient().PostAsync("/v1/attention", TestData.Json("""{"query":[[1,2,3]],"key":[[4,6,8],[5,7,9]],"value":[[1,0],[0,1]],"precision":"float64"}"""));

@@ -13,7 +13,7 @@ public class LimitTests : IClassFixture<LimitTests.SmallLimitsFactory>
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [
-            new("Attention:Limits:MaxRequestBodyBytes", "2048"),
+            new("Attention:Limits:MaxRequestBodyBytes", "8192"),
             new("Attention:Limits:MaxScoreElements", "100"),
             new("Attention:Limits:MaxReturnedWeights", "20"),
         ];
@@ -25,11 +25,11 @@ public class LimitTests : IClassFixture<LimitTests.SmallLimitsFactory>
     [Fact]
     public async Task BodyOverTheLimit_Is413()
     {
-        using var response = await _factory.CreateClient().PostAsync("/v1/attention", TestData.Json(new string(' ', 3000) + "{}"));
+        using var response = await _factory.CreateClient().PostAsync("/v1/attention", TestData.Json(new string(' ', 9000) + "{}"));
 
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-        (await TestData.ReadObjectAsync(response))["detail"]!.GetValue<string>().ShouldContain("2048");
+        (await TestData.ReadObjectAsync(response))["detail"]!.GetValue<string>().ShouldContain("8192");
     }
 
     [Fact]
@@ -39,6 +39,39 @@ public class LimitTests : IClassFixture<LimitTests.SmallLimitsFactory>
 
         response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         (await TestData.ReadObjectAsync(response))["detail"]!.GetValue<string>().ShouldContain("MaxScoreElements");
+    }
+
+    [Fact]
+    public async Task OutputOverTheLimit_Is422NamingTheBuffer()
+    {
+        // 11 queries of 1 against 1 key: 11 scores, under the limit of 100; but 11 x 10 outputs are over it.
+        var json = $$"""{"query":[{{string.Join(",", Enumerable.Repeat("[1]", 11))}}],"key":[[1]],"value":[[{{string.Join(",", Enumerable.Repeat("1", 10))}}]],"returnWeights":false}""";
+
+        using var response = await _factory.CreateClient().PostAsync("/v1/attention", TestData.Json(json));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await TestData.ReadObjectAsync(response))["detail"]!.GetValue<string>().ShouldContain("the output");
+    }
+
+    [Fact]
+    public async Task AdditiveWorkOverTheLimit_Is422NamingTheHiddenUnits()
+    {
+        // A limit of 1000: 20 x 20 scores with a = 50 hidden units keep every buffer within it, but the 20000 tanh
+        // evaluations are over 8 per score (8000).
+        await using var factory = new AdditiveLimitFactory();
+        static string Rows(int count) => string.Join(",", Enumerable.Repeat("[1]", count));
+        var json = "{\"query\":[" + Rows(20) + "],\"key\":[" + Rows(20) + "],\"value\":[" + Rows(20) + "],\"returnWeights\":false,\"scoring\":\"additive\","
+            + "\"parameters\":{\"wq\":[" + Rows(50) + "],\"wk\":[" + Rows(50) + "],\"v\":[" + string.Join(",", Enumerable.Repeat("1", 50)) + "]}}";
+
+        using var response = await factory.CreateClient().PostAsync("/v1/attention", TestData.Json(json));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await TestData.ReadObjectAsync(response))["errors"]!["parameters.v"]!.ToJsonString().ShouldContain("hidden units");
+    }
+
+    private sealed class AdditiveLimitFactory : AttentionServiceFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Attention:Limits:MaxScoreElements", "1000")];
     }
 
     [Fact]

@@ -115,6 +115,54 @@ public class PropertyTests
             .Message.ShouldContain("float64");
     }
 
+    private static AttentionResult<T> Dot<T>(T[] q, T[] k, T[] v, int m, bool[]? mask = null, T[]? bias = null, double? scale = null)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T> =>
+        new AttentionEngine().Compute(new AttentionProblem<T>
+        {
+            Query = TensorData.Wrap(q, 1, 1),
+            Key = TensorData.Wrap(k, m, 1),
+            Value = TensorData.Wrap(v, m, 1),
+            Scoring = Scoring.Dot,
+            Mask = mask is null ? null : TensorData.Wrap(mask, 1, m),
+            Bias = bias is null ? null : TensorData.Wrap(bias, 1, m),
+            Scale = scale,
+        });
+
+    [Fact]
+    public void NegativeOverflowWhereAllowed_IsAnOverflow_NotAMask()
+    {
+        // q·k = -1e40: -inf in float32. Reading it as "masked" would answer zeros; float64 says the weight is 1.
+        Should.Throw<AttentionOverflowException>(() => Dot([1e20f], [-1e20f], [5f], 1));
+        using var exact = Dot([1e20], [-1e20], [5.0], 1);
+        exact.Output.Span[0].ShouldBe(5.0);
+    }
+
+    [Fact]
+    public void OverflowWhereMasked_IsIgnored()
+    {
+        using var result = Dot([1e20f], [-1e20f, 1f], [5f, 7f], 2, mask: [false, true]);
+        result.Output.Span[0].ShouldBe(7f);
+    }
+
+    [Fact]
+    public void ScoresAndBiasNearFloat32Max_AreComputed()
+    {
+        using var near = Dot([3e38f], [1f], [5f], 1);
+        using var biased = Dot([1f], [1f, 1f], [5f, 7f], 2, bias: [-3e38f, -3e38f]);
+
+        near.Output.Span[0].ShouldBe(5f);
+        biased.Output.Span[0].ShouldBe(6f, 1e-5f);
+        biased.Weights!.Span[0].ShouldBe(0.5f, 1e-6f);
+    }
+
+    [Fact]
+    public void ScaleBeyondThePrecision_IsRefused()
+    {
+        var problem = new AttentionProblem<float> { Query = TensorData.Wrap(new float[] { 0 }, 1, 1), Key = TensorData.Wrap(new float[] { 0 }, 1, 1), Value = TensorData.Wrap(new float[] { 0 }, 1, 1), Scale = 1e300 };
+
+        problem.Validate().ShouldHaveSingleItem().Field.ShouldBe("scale");
+    }
+
     [Fact]
     public void CancelledComputation_Throws_AndStopsEarly()
     {

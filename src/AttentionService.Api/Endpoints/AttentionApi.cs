@@ -66,7 +66,8 @@ internal static class AttentionApi
 
     /// <summary>
     /// Intake (503 at once when full), read the body (I/O only), wait for a compute slot (503 when the queue is full;
-    /// the deadline covers the wait), then parse, validate, compute and write while holding the slot.
+    /// the deadline covers the wait), then parse, validate and compute holding the slot, and write holding the intake
+    /// place only.
     /// </summary>
     private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> HandleAsync<TRequest, TSolver>(
         HttpContext context, AttentionEngine engine, JsonTypeInfo<TRequest> typeInfo)
@@ -144,7 +145,7 @@ internal static class AttentionApi
     }
 
     private static Results<AttentionJsonResult, ProblemHttpResult> Solve<TRequest, TSolver, T>(
-        TRequest request, AttentionEngine engine, Limits limits, RequestTimings timings, TimeSpan reading, long parsing, IDisposable slot, CancellationToken ct)
+        TRequest request, AttentionEngine engine, Limits limits, RequestTimings timings, TimeSpan reading, long parsing, Admission.Ticket ticket, CancellationToken ct)
         where TSolver : ISolver<TRequest>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -161,7 +162,8 @@ internal static class AttentionApi
         {
             var result = compute(ct);
             timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
-            return AttentionJsonResult.Create(result, TSolver.PrecisionOf(request), timings, slot);
+            ticket.ReleaseSlot();
+            return AttentionJsonResult.Create(result, TSolver.PrecisionOf(request), timings, ticket);
         }
         catch (AttentionOverflowException e)
         {

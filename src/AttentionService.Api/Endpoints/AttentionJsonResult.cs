@@ -23,7 +23,7 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(AttentionResponse), ["application/json"]));
 
-    /// <summary>The answer; <paramref name="slot"/> (the request's compute slot) is released once it is written.</summary>
+    /// <summary>The answer; <paramref name="slot"/> (the request's intake place) is released once it is written.</summary>
     public static AttentionJsonResult Create<T>(AttentionResult<T> result, Precision precision, RequestTimings timings, IDisposable slot)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => new Typed<T>(result, precision, timings, slot);
 

@@ -23,10 +23,24 @@ internal interface ISolver<in TRequest>
 /// <summary>The problem-size limits a request is checked against before any score buffer exists.</summary>
 internal sealed record Limits(long MaxScoreElements, long MaxReturnedWeights)
 {
-    /// <summary>Adds a finding when <c>B·H·n·m</c> exceeds a limit; the message names the limit and the way out.</summary>
-    public void Check(Findings findings, long scores, bool returnWeights, string shape)
+    /// <summary>Additive scoring may spend this many tanh evaluations per allowed score (a tanh costs about as much as a 64-term dot product).</summary>
+    public const int AdditiveWorkPerScore = 8;
+
+    /// <summary>
+    /// Adds a finding when <c>B·H·n·m</c>, any buffer the problem needs, or additive scoring's work exceeds a limit;
+    /// the message names the limit and the way out.
+    /// </summary>
+    public void Check(Findings findings, long scores, bool returnWeights, string shape, ProblemSize size)
     {
-        if (scores > MaxScoreElements)
+        if (size.LargestBuffer > MaxScoreElements)
+        {
+            findings.Add("query", $"the problem needs {size.LargestBuffer} elements for {size.LargestBufferName} ({shape}); this service allows at most {MaxScoreElements} per buffer (Attention:Limits:MaxScoreElements): send a smaller problem");
+        }
+        else if (size.AdditiveWork > MaxScoreElements * AdditiveWorkPerScore)
+        {
+            findings.Add("parameters.v", $"additive scoring would evaluate tanh {size.AdditiveWork} times (B·H·n·m·a for {shape}, a = {size.AdditiveWork / Math.Max(1, scores)}); at most {MaxScoreElements * AdditiveWorkPerScore} are allowed ({AdditiveWorkPerScore} per score under Attention:Limits:MaxScoreElements): use fewer hidden units or a smaller problem");
+        }
+        else if (scores > MaxScoreElements)
         {
             findings.Add("query", $"the problem has {scores} scores (B·H·n·m for {shape}); this service computes at most {MaxScoreElements} per request (Attention:Limits:MaxScoreElements): split the batch or the queries");
         }

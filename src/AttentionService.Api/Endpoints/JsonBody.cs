@@ -73,6 +73,11 @@ internal static class JsonBody
     public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo)
         where T : class
     {
+        if (json.StartsWith("\uFEFF"u8))
+        {
+            json = json[3..]; // RFC 8259 lets a parser ignore a UTF-8 byte order mark
+        }
+
         try
         {
             var value = JsonSerializer.Deserialize(json, typeInfo);

@@ -47,7 +47,7 @@ internal sealed class AttentionSolver : ISolver<AttentionRequest>
 
         var q = problem.Query;
         var scores = (long)q.Length / q.Dim(-1) * problem.Key.Dim(-2);
-        limits.Check(findings, scores, problem.ReturnWeights, $"query {TensorData.Format(q.Shape)}, key {TensorData.Format(problem.Key.Shape)}");
+        limits.Check(findings, scores, problem.ReturnWeights, $"query {TensorData.Format(q.Shape)}, key {TensorData.Format(problem.Key.Shape)}", problem.Size());
         return findings.Any ? null : ct => engine.Compute(problem, ct);
     }
 }
@@ -130,7 +130,7 @@ internal sealed class MultiheadSolver : ISolver<MultiheadRequest>
         var q = problem.Query;
         var batch = q.Rank == 3 ? q.Dim(0) : 1;
         var scores = (long)batch * r.NumHeads * q.Dim(-2) * problem.Key.Dim(-2);
-        limits.Check(wire.Findings, scores, r.ReturnWeights, $"query {TensorData.Format(q.Shape)}, key {TensorData.Format(problem.Key.Shape)}, {r.NumHeads} heads");
+        limits.Check(wire.Findings, scores, r.ReturnWeights, $"query {TensorData.Format(q.Shape)}, key {TensorData.Format(problem.Key.Shape)}, {r.NumHeads} heads", problem.Size());
         return wire.Findings.Any ? null : ct => engine.ComputeMultihead(problem, ct);
     }
 }

@@ -96,9 +96,19 @@ internal sealed class Admission : IDisposable
             return _compute.IsAcquired;
         }
 
-        public void Dispose()
+        /// <summary>
+        /// Gives the compute slot back once the engine is done: writing the answer waits on the client, and a client
+        /// that reads slowly must not hold a core's slot. The intake place (memory) is kept until <see cref="Dispose"/>.
+        /// </summary>
+        public void ReleaseSlot()
         {
             _compute?.Dispose();
+            _compute = null;
+        }
+
+        public void Dispose()
+        {
+            ReleaseSlot();
             intake.Dispose();
         }
     }

@@ -26,8 +26,8 @@ public sealed class AttentionOptions
 /// <summary>Size limits; each answers 413 or 422 when exceeded.</summary>
 public sealed class LimitsOptions
 {
-    /// <summary>Largest request body in bytes (413 beyond). Default 64 MiB.</summary>
-    [Range(1024, long.MaxValue)]
+    /// <summary>Largest request body in bytes (413 beyond). Default 64 MiB; at most 2 GiB, as a body is read into one buffer.</summary>
+    [Range(1024, 2_147_483_591)]
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Largest <c>B·H·n·m</c> (scores computed) of one request (422 beyond). Default 2^28.</summary>

@@ -8,7 +8,8 @@ namespace AttentionService.Engine.Kernels;
 /// <summary>
 /// Flash-style attention for one block of query rows of one head: key tiles are scored by a register-blocked
 /// micro-kernel, scale/bias/mask/causal are applied in the epilogue, an online softmax keeps a running max and sum
-/// (in base 2: log2(e) is folded into the scale, so the softmax needs only 2^x, the cheapest exponential),
+/// (scores stay in natural units, so float32 keeps its whole range; exponentials are 2^((s - max)·log2 e), the
+/// cheapest form),
 /// and a second micro-kernel accumulates P·V. No N x M buffer exists unless weights are returned, in which case the
 /// same tiles write them and a last pass rescales each tile to the final max and sum.
 /// </summary>
@@ -62,7 +63,7 @@ internal static class FlashKernel<T, TVec, TOps>
         }
         else
         {
-            PackQueries(qSource, qs, rows, brPad, d, p.Scale * Log2E);
+            PackQueries(qSource, qs, rows, brPad, d, p.Scale);
         }
 
         var o = s.O.AsSpan(0, brPad * dvPad);
@@ -97,7 +98,7 @@ internal static class FlashKernel<T, TVec, TOps>
             var sTile = s.S.AsSpan(0, brPad * bcPad);
             if (additive)
             {
-                AdditiveScores(p, s, qs, kOff, j0, rows, cols, bcPad);
+                AdditiveScores(p, s, qs, kOff, j0, rows, cols, bcPad, ct);
             }
             else
             {
@@ -111,9 +112,19 @@ internal static class FlashKernel<T, TVec, TOps>
                 row[cols..].Fill(T.NegativeInfinity);
                 if (p.Bias is not null)
                 {
-                    TensorPrimitives.MultiplyAdd(p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols), Log2E, row[..cols], row[..cols]);
+                    TensorPrimitives.Add(row[..cols], p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols), row[..cols]);
                 }
 
+                // One pass before masking: a non-finite min or max means a score overflowed, which is an error where
+                // the query may attend; without mask or causal the max is also the row max the softmax needs.
+                var (tileMin, tileMax) = RowMinMax(row, cols);
+                if (!T.IsFinite(tileMin) || !T.IsFinite(tileMax))
+                {
+                    var allowed = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols);
+                    ThrowIfAllowedOverflow(row[..cols], allowed, p.Causal ? i - j0 : int.MaxValue);
+                }
+
+                var masked = p.Mask is not null || (p.Causal && i - j0 + 1 < cols);
                 if (p.Mask is not null)
                 {
                     ApplyMask(row, p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols));
@@ -124,10 +135,9 @@ internal static class FlashKernel<T, TVec, TOps>
                     row[Math.Max(0, i - j0 + 1)..cols].Fill(T.NegativeInfinity);
                 }
 
-                var tileMax = RowMaxOf(row);
-                if (T.IsNaN(tileMax) || T.IsPositiveInfinity(tileMax))
+                if (masked)
                 {
-                    throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+                    tileMax = RowMaxOf(row);
                 }
 
                 var mOld = rowMax[r];
@@ -141,7 +151,7 @@ internal static class FlashKernel<T, TVec, TOps>
 
                 var sum = Exp2AndSum(row, mNew);
                 // Once the running max settles it rarely moves: skip the scalar exp2 (a libm call) when it does not.
-                var alpha = mNew == mOld ? T.One : T.IsNegativeInfinity(mOld) ? T.Zero : T.Exp2(mOld - mNew);
+                var alpha = mNew == mOld ? T.One : T.IsNegativeInfinity(mOld) ? T.Zero : T.Exp2((mOld - mNew) * Log2E);
                 rowSum[r] = (rowSum[r] * alpha) + sum;
                 rowMax[r] = mNew;
                 if (alpha != T.One)
@@ -182,7 +192,7 @@ internal static class FlashKernel<T, TVec, TOps>
                     if (!T.IsNegativeInfinity(tm))
                     {
                         var seg = wRow.Slice(t * bc, Math.Min(bc, m - (t * bc)));
-                        TensorPrimitives.Multiply(seg, T.Exp2(tm - rowMax[r]) * inv, seg);
+                        TensorPrimitives.Multiply(seg, T.Exp2((tm - rowMax[r]) * Log2E) * inv, seg);
                     }
                 }
             }
@@ -217,6 +227,47 @@ internal static class FlashKernel<T, TVec, TOps>
         }
 
         return false;
+    }
+
+    /// <summary>The min and max of the first <paramref name="cols"/> scores (the rest is padding); NaN makes both NaN.</summary>
+    private static (T Min, T Max) RowMinMax(Span<T> row, int cols)
+    {
+        ref var r = ref MemoryMarshal.GetReference(row);
+        var w = TOps.Count;
+        var min = TOps.Broadcast(T.PositiveInfinity);
+        var max = TOps.Broadcast(T.NegativeInfinity);
+        var c = 0;
+        for (; c + w <= cols; c += w)
+        {
+            var x = TOps.Load(ref Unsafe.Add(ref r, c));
+            min = TOps.Min(min, x);
+            max = TOps.Max(max, x);
+        }
+
+        T lo = TOps.MinAcross(min), hi = TOps.MaxAcross(max);
+        for (; c < cols; c++)
+        {
+            var x = Unsafe.Add(ref r, c);
+            lo = T.IsNaN(x) ? x : T.Min(lo, x);
+            hi = T.IsNaN(x) ? x : T.Max(hi, x);
+        }
+
+        return (lo, hi);
+    }
+
+    /// <summary>
+    /// A score that overflowed (±inf or NaN from inf - inf) where the query may attend is an overflow, not a mask:
+    /// reading -inf as "masked" would silently drop the key. Forbidden positions may overflow harmlessly.
+    /// </summary>
+    private static void ThrowIfAllowedOverflow(Span<T> row, ReadOnlySpan<bool> mask, int lastAllowed)
+    {
+        for (var c = 0; c < row.Length && c <= lastAllowed; c++)
+        {
+            if (!T.IsFinite(row[c]) && (mask.IsEmpty || mask[c]))
+            {
+                throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+            }
+        }
     }
 
     private static void ApplyMask(Span<T> row, ReadOnlySpan<bool> allowed)
@@ -430,17 +481,18 @@ internal static class FlashKernel<T, TVec, TOps>
         return TOps.MaxAcross(acc);
     }
 
-    /// <summary>row = 2^(row - max) in place; returns the sum. Row length is a whole number of vectors.</summary>
+    /// <summary>row = e^(row - max) = 2^((row - max)·log2 e) in place; returns the sum. Row length is a whole number of vectors.</summary>
     private static T Exp2AndSum(Span<T> row, T max)
     {
         ref var r = ref MemoryMarshal.GetReference(row);
         var w = TOps.Count;
         var m = TOps.Broadcast(max);
+        var log2E = TOps.Broadcast(Log2E);
         var acc = TOps.Zero;
         for (var c = 0; c < row.Length; c += w)
         {
             ref var x = ref Unsafe.Add(ref r, c);
-            var e = TOps.Exp2(TOps.Subtract(TOps.Load(ref x), m));
+            var e = TOps.Exp2(TOps.Multiply(TOps.Subtract(TOps.Load(ref x), m), log2E));
             TOps.Store(e, ref x);
             acc = TOps.Add(acc, e);
         }
@@ -449,19 +501,20 @@ internal static class FlashKernel<T, TVec, TOps>
     }
 
     /// <summary>Additive scores <c>scale · v · tanh(qa_i + ka_j)</c>, one TensorPrimitives pass per pair.</summary>
-    private static void AdditiveScores(CoreProblem<T> p, Scratch<T> s, Span<T> qa, long kOff, int j0, int rows, int cols, int bcPad)
+    private static void AdditiveScores(CoreProblem<T> p, Scratch<T> s, Span<T> qa, long kOff, int j0, int rows, int cols, int bcPad, CancellationToken ct)
     {
         var a = p.D;
         var v = p.AdditiveV!;
         var tmp = s.KT.AsSpan(0, a);
         for (var r = 0; r < rows; r++)
         {
+            ct.ThrowIfCancellationRequested(); // a row costs cols·a tanh: with many hidden units a tile is long
             var qRow = qa.Slice(r * a, a);
             for (var c = 0; c < cols; c++)
             {
                 TensorPrimitives.Add(qRow, p.K.AsSpan((int)(kOff + ((long)(j0 + c) * a)), a), tmp);
                 TensorPrimitives.Tanh(tmp, tmp);
-                s.S[(r * bcPad) + c] = p.Scale * Log2E * TensorPrimitives.Dot(tmp, v.AsSpan(0, a));
+                s.S[(r * bcPad) + c] = p.Scale * TensorPrimitives.Dot(tmp, v.AsSpan(0, a));
             }
         }
     }

@@ -8,11 +8,12 @@ namespace AttentionService.Engine.Kernels;
 internal static class LinearAlgebra
 {
     /// <summary>C[rows, p] = A[rows, k] · B[k, p], row by row with vectorized multiply-adds along p.</summary>
-    public static void MatMul<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int rows, int k, int p)
+    public static void MatMul<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int rows, int k, int p, CancellationToken ct = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         for (var i = 0; i < rows; i++)
         {
+            ct.ThrowIfCancellationRequested();
             var cRow = c.Slice(i * p, p);
             cRow.Clear();
             var aRow = a.Slice(i * k, k);
@@ -27,7 +28,7 @@ internal static class LinearAlgebra
     }
 
     /// <summary>C[rows, p] = A[rows, k] · Bᵀ for B[p, k] (a PyTorch Linear weight), plus an optional bias[p].</summary>
-    public static void MatMulTransposed<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int rows, int k, int p)
+    public static void MatMulTransposed<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int rows, int k, int p, CancellationToken ct = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var bt = ArrayPool<T>.Shared.Rent(k * p);
@@ -41,7 +42,7 @@ internal static class LinearAlgebra
                 }
             }
 
-            MatMul(a, bt.AsSpan(0, k * p), c, rows, k, p);
+            MatMul(a, bt.AsSpan(0, k * p), c, rows, k, p, ct);
             if (!bias.IsEmpty)
             {
                 for (var i = 0; i < rows; i++)

@@ -6,8 +6,8 @@ namespace AttentionService.Engine.Kernels;
 
 /// <summary>
 /// Unnormalized outputs with their running max and sum, one slot per (query tile, key range), for problems split
-/// over key ranges. <see cref="Merge"/> combines a tile's ranges by log-sum-exp (in base 2, as the kernel works):
-/// M = max m_s, l = Σ l_s·2^(m_s - M), y = Σ o_s·2^(m_s - M) / l.
+/// over key ranges. <see cref="Merge"/> combines a tile's ranges by log-sum-exp:
+/// M = max m_s, l = Σ l_s·e^(m_s - M), y = Σ o_s·e^(m_s - M) / l.
 /// </summary>
 internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
@@ -64,7 +64,7 @@ internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBina
                     continue;
                 }
 
-                var factor = T.Exp2(_max[index] - max);
+                var factor = T.Exp(_max[index] - max);
                 total += _sum[index] * factor;
                 TensorPrimitives.MultiplyAdd(_outputs.AsSpan(index * _dv, _dv), factor, y, y);
             }

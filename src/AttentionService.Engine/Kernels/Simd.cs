@@ -34,6 +34,10 @@ internal interface ISimd<TVec, T>
 
     static abstract TVec Max(TVec a, TVec b);
 
+    static abstract TVec Min(TVec a, TVec b);
+
+    static abstract T MinAcross(TVec a);
+
     /// <summary>2^a, element-wise.</summary>
     static abstract TVec Exp2(TVec a);
 
@@ -79,6 +83,12 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MinAcross(Vector512<T> a) => Simd256<T>.MinAcross(Vector256.Min(a.GetLower(), a.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Exp2(Vector512<T> a)
@@ -137,6 +147,21 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MinAcross(Vector256<T> a)
+    {
+        var m = T.PositiveInfinity;
+        for (var i = 0; i < Vector256<T>.Count; i++)
+        {
+            m = T.Min(m, a.GetElement(i));
+        }
+
+        return m;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp2(Vector256<T> a)
     {
         if (typeof(T) == typeof(float))
@@ -184,6 +209,10 @@ internal readonly struct SimdScalar<T> : ISimd<T, T> where T : unmanaged, IBinar
     public static T Subtract(T a, T b) => a - b;
 
     public static T Max(T a, T b) => T.Max(a, b);
+
+    public static T Min(T a, T b) => T.Min(a, b);
+
+    public static T MinAcross(T a) => a;
 
     public static T Exp2(T a) => T.Exp2(a);
 
