@@ -106,6 +106,28 @@ public class ResilienceTests
     }
 
     [Fact]
+    public async Task ClientThatDoesNotRead_DoesNotHoldTheOnlyComputeSlot()
+    {
+        await using var factory = new KestrelServiceFactory(Setting("Attention:Engine:MaxConcurrency", 1), Setting("Attention:Engine:TimeoutSeconds", 60));
+        var address = factory.BaseAddress;
+        using var client = factory.CreateKestrelClient();
+
+        // 1500 x 1500 weights: about 25 MB of answer, far more than the socket buffers hold, and this client never reads.
+        var body = Encoding.UTF8.GetBytes((await SlowProblem(1500).ReadAsStringAsync()).Replace("\"returnWeights\":false", "\"returnWeights\":true", StringComparison.Ordinal));
+        using var stalled = new TcpClient();
+        await stalled.ConnectAsync(IPAddress.Loopback, address.Port);
+        var head = $"POST /v1/attention HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n";
+        await stalled.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head).Concat(body).ToArray());
+        await Polling.UntilAsync(() => factory.Logs.Any(l => l.Contains("query [1500, 8]", StringComparison.Ordinal)) || factory.Services.GetRequiredService<Admission>().Running > 0, TimeSpan.FromSeconds(20), "the stalled request to be taken in");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await client.PostAsync("/v1/attention", TestData.Json("""{"query":[[1,2,3]],"key":[[4,6,8],[5,7,9]],"value":[[1,0],[0,1]]}"""));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20)); // not held until the stalled request's 60 s deadline
+    }
+
+    [Fact]
     public async Task SlowlorisHeaderTrickle_IsCutOff()
     {
         await using var factory = new KestrelServiceFactory(Setting("Kestrel:Limits:RequestHeadersTimeout", "00:00:02"));
