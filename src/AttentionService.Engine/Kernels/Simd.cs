@@ -150,18 +150,6 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MinAcross(Vector256<T> a)
-    {
-        var m = T.PositiveInfinity;
-        for (var i = 0; i < Vector256<T>.Count; i++)
-        {
-            m = T.Min(m, a.GetElement(i));
-        }
-
-        return m;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp2(Vector256<T> a)
     {
         if (typeof(T) == typeof(float))
@@ -173,12 +161,18 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MaxAcross(Vector256<T> a)
+    public static T MaxAcross(Vector256<T> a) => Fold(a, max: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MinAcross(Vector256<T> a) => Fold(a, max: false);
+
+    /// <summary>The largest or smallest lane; NaN in any lane gives NaN (T.Max and T.Min propagate it).</summary>
+    private static T Fold(Vector256<T> a, bool max)
     {
-        var m = T.NegativeInfinity;
-        for (var i = 0; i < Vector256<T>.Count; i++)
+        var m = a.GetElement(0);
+        for (var i = 1; i < Vector256<T>.Count; i++)
         {
-            m = T.Max(m, a.GetElement(i));
+            m = max ? T.Max(m, a.GetElement(i)) : T.Min(m, a.GetElement(i));
         }
 
         return m;
