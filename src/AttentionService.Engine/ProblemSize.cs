@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using AttentionService.Engine.Kernels;
 
 namespace AttentionService.Engine;
@@ -14,16 +15,17 @@ public readonly record struct ProblemSize(long LargestBuffer, string LargestBuff
         return new ProblemSize(largest.Elements, largest.Name, 0);
     }
 
-    /// <summary>Elements of the keys packed transposed per tile (each tile padded to whole micro-kernel columns).</summary>
+    /// <summary>Elements of the keys packed transposed per tile, padded as on the widest path (the most padding).</summary>
     internal static long PackedKeys(long heads, int m, int d)
     {
-        var tile = Math.Min(TileShape.MaxKeyTile, m);
-        var padded = TileShape.RoundUp(tile, 32); // the widest micro-kernel column block: 2 vectors of 16 floats
-        return heads * ((m + tile - 1) / tile) * d * padded;
+        var shape = Widest(m, 1);
+        return heads * shape.KeyTiles(m) * d * shape.KeyTilePadded;
     }
 
-    /// <summary>Elements of values whose rows are padded to whole vectors.</summary>
-    internal static long PackedValues(long heads, int m, int dv) => heads * m * TileShape.RoundUp(dv, 16);
+    /// <summary>Elements of values whose rows are padded to whole vectors of the widest path.</summary>
+    internal static long PackedValues(long heads, int m, int dv) => heads * m * Widest(m, dv).DvPadded;
+
+    private static TileShape Widest(int m, int dv) => TileShape.For(1, m, dv, Vector512<float>.Count, FlashKernel<float, Vector512<float>, Simd512<float>>.RowBlock);
 
     /// <summary>Adds a finding when a buffer could not be one array.</summary>
     internal void Check(ShapeRules rules, string field)

@@ -505,7 +505,7 @@ internal static class FlashKernel<T, TVec, TOps>
     {
         var a = p.D;
         var v = p.AdditiveV!;
-        var tmp = s.KT.AsSpan(0, a);
+        var tmp = s.Hidden.AsSpan(0, a);
         for (var r = 0; r < rows; r++)
         {
             ct.ThrowIfCancellationRequested(); // a row costs cols·a tanh: with many hidden units a tile is long

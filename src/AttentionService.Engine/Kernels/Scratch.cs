@@ -10,7 +10,7 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
     {
         var rows = shape.RowsPadded(shape.QueryTile);
         Q = Rent(rows * d);
-        KT = Rent(d); // additive scoring's hidden-unit row
+        Hidden = Rent(d);
         S = Rent(rows * shape.KeyTilePadded);
         O = Rent(rows * shape.DvPadded);
         RowMax = Rent(rows);
@@ -19,7 +19,8 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
     }
 
     public T[] Q { get; }
-    public T[] KT { get; }
+    /// <summary>Additive scoring's hidden-unit row, tanh(qa + ka).</summary>
+    public T[] Hidden { get; }
     public T[] S { get; }
     public T[] O { get; }
     public T[] RowMax { get; }
@@ -28,7 +29,7 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
 
     public void Dispose()
     {
-        foreach (var array in new[] { Q, KT, S, O, RowMax, RowSum, TileMax })
+        foreach (var array in new[] { Q, Hidden, S, O, RowMax, RowSum, TileMax })
         {
             ArrayPool<T>.Shared.Return(array);
         }
