@@ -7,6 +7,7 @@ using AttentionService.Api.SelfAttention;
 using AttentionService.Api.Wire;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
+using AttentionService.Api.V2;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -58,6 +59,8 @@ public static class ApiBuilder
             {
                 context.ProblemDetails.Detail = ErrorResults.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
             }
+
+            V2Errors.AddErrorMember(context);
         });
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -114,6 +117,7 @@ public static class ApiBuilder
         app.UseResilience();
         app.MapHealth();
         app.MapV1();
+        app.MapV2(app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth);
         return app;
     }
 
