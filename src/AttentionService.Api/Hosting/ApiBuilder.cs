@@ -48,6 +48,7 @@ public static class ApiBuilder
         });
 
         builder.AddResilience();
+        services.AddRequestDecompression(); // gzip, deflate (zlib) and br bodies; the body limit applies to the decompressed bytes
         services.AddSingleton<EngineWarmup>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
@@ -103,6 +104,7 @@ public static class ApiBuilder
         ArgumentNullException.ThrowIfNull(app);
         app.UseGateway();
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseRequestDecompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
