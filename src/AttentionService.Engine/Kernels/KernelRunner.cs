@@ -45,7 +45,7 @@ internal static class KernelRunner
         where TVec : struct
         where TOps : struct, ISimd<TVec, T>
     {
-        var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, FlashKernel<T, TVec, TOps>.RowBlock);
+        var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, MicroKernels<T, TVec, TOps>.RowBlock);
         var tilesPerHead = (p.N + shape.QueryTile - 1) / shape.QueryTile;
         var tiles = p.Batch * p.Heads * tilesPerHead;
         var large = maxDegreeOfParallelism > 1 && p.Flops >= InlineFlops;
