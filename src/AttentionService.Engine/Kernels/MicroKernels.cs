@@ -16,7 +16,7 @@ internal static class MicroKernels<T, TVec, TOps>
     where TOps : struct, ISimd<TVec, T>
 {
     /// <summary>Query rows per score micro-kernel; the block is 8 rows by 2 vectors of keys.</summary>
-    public const int RowBlock = 8;
+    public const int RowBlock = TileShape.MicroKernelRowBlock;
 
     /// <summary>Query rows per P·V micro-kernel.</summary>
     public const int PvRows = 4;
