@@ -89,6 +89,7 @@ public static class ApiBuilder
             }
 
             OpenApiSchemas.AddTensorTypes(o);
+            o.AddV2Schemas();
             o.SchemaFilter<EnumSchemaFilter>();
             o.OperationFilter<RequestExamplesFilter>();
             o.SupportNonNullableReferenceTypes();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AttentionService.Api.V2;
 
 /// <summary>
@@ -9,9 +11,11 @@ namespace AttentionService.Api.V2;
 public sealed class InferenceResponse
 {
     /// <summary>The model that answered.</summary>
+    [JsonPropertyName("model_name")]
     public required string ModelName { get; init; }
 
     /// <summary>Always <c>1</c>.</summary>
+    [JsonPropertyName("model_version")]
     public required string ModelVersion { get; init; }
 
     /// <summary>The request's <c>id</c>, when it had one.</summary>
