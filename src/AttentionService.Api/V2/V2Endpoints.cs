@@ -3,6 +3,7 @@ using System.Reflection;
 using AttentionService.Api.Compute;
 using AttentionService.Api.Health;
 using AttentionService.Api.Hosting;
+using AttentionService.Api.OpenApi;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -43,6 +44,7 @@ internal static class V2Endpoints
                 .WithSummary("Inference: attention, self_attention or multihead_attention")
                 .WithDescription("The JSON form: inputs with name, datatype, shape and flat data; parameters; outputs wanted." + BinaryForm)
                 .Accepts<InferenceRequest>(isOptional: true, "application/json", "application/octet-stream")
+                .WithMetadata(Examples)
                 .Produces<InferenceResponse>(StatusCodes.Status200OK, "application/json", "application/octet-stream")
                 .ProducesProblem(StatusCodes.Status400BadRequest)
                 .ProducesProblem(StatusCodes.Status404NotFound)
@@ -55,6 +57,16 @@ internal static class V2Endpoints
 
         return v2;
     }
+
+    private static readonly RequestExamples Examples = new(
+    [
+        new("attention-seed-example", "POST /v2/models/attention/infer: the second article's corrected example; weights [0.030351, 0.969649]",
+            """{"inputs":[{"name":"query","datatype":"FP32","shape":[1,3],"data":[1,2,3]},{"name":"key","datatype":"FP32","shape":[2,3],"data":[4,6,8,5,7,9]},{"name":"value","datatype":"FP32","shape":[2,2],"data":[1,0,0,1]}]}"""),
+        new("self-attention-causal", "POST /v2/models/self_attention/infer: causal Pearson self-attention, only the weights",
+            """{"inputs":[{"name":"input","datatype":"FP32","shape":[3,3],"data":[1,2,3,4,5,6,7,8,9]}],"parameters":{"causal":true},"outputs":[{"name":"weights"}]}"""),
+        new("multihead-two-heads", "POST /v2/models/multihead_attention/infer: two heads, identity projections, one key masked by key_lengths",
+            """{"inputs":[{"name":"query","datatype":"FP32","shape":[1,2,2],"data":[1,0,0,1]},{"name":"key","datatype":"FP32","shape":[1,2,2],"data":[1,0,0,1]},{"name":"value","datatype":"FP32","shape":[1,2,2],"data":[1,2,3,4]},{"name":"q_proj_weight","datatype":"FP32","shape":[2,2],"data":[1,0,0,1]},{"name":"k_proj_weight","datatype":"FP32","shape":[2,2],"data":[1,0,0,1]},{"name":"v_proj_weight","datatype":"FP32","shape":[2,2],"data":[1,0,0,1]},{"name":"out_proj_weight","datatype":"FP32","shape":[2,2],"data":[1,0,0,1]},{"name":"key_lengths","datatype":"INT64","shape":[1],"data":[1]}],"parameters":{"num_heads":2}}"""),
+    ]);
 
     private static string Version { get; } =
         typeof(V2Endpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
