@@ -19,6 +19,8 @@ namespace AttentionService.Api.Hosting;
 /// <summary>Composition of the service: what <c>Program.cs</c> calls.</summary>
 public static class ApiBuilder
 {
+    private static readonly PathString V1 = new("/v1");
+
     /// <summary>Registers logging, options, the engine, health checks, JSON and OpenAPI.</summary>
     public static WebApplicationBuilder AddAttentionService(this WebApplicationBuilder builder)
     {
@@ -102,14 +104,20 @@ public static class ApiBuilder
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
-        app.UseSwagger();
-        app.UseSwaggerUI(o =>
+
+        // The playground's files and the OpenAPI document and UI never answer under /v1: an API request skips the
+        // four middlewares that would each look at its path (and the file system) only to pass it on.
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments(V1, StringComparison.OrdinalIgnoreCase), site =>
         {
-            o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
-            o.DocumentTitle = "AttentionService";
-            o.EnableTryItOutByDefault();
+            site.UseDefaultFiles();
+            site.UseStaticFiles();
+            site.UseSwagger();
+            site.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
+                o.DocumentTitle = "AttentionService";
+                o.EnableTryItOutByDefault();
+            });
         });
         app.UseResilience();
         app.MapHealth();
@@ -121,7 +129,7 @@ public static class ApiBuilder
     private static RouteGroupBuilder MapV1(this WebApplication app)
     {
         var auth = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth;
-        var v1 = app.MapGroup("/v1").WithTags("Attention").WithComputeConventions(auth);
+        var v1 = app.MapGroup(V1).WithTags("Attention").WithComputeConventions(auth);
         v1.MapAttention();
         v1.MapSelfAttention();
         v1.MapMultihead();
