@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization.Metadata;
 using AttentionService.Api.Errors;
 using AttentionService.Api.Hosting;
@@ -18,16 +19,24 @@ internal static class ComputeEndpoints
     /// <summary>A compute endpoint: JSON body of <typeparamref name="TRequest"/>, mapped by <typeparamref name="TMapping"/>, with every refusal declared.</summary>
     public static RouteHandlerBuilder MapCompute<TRequest, TMapping>(this RouteGroupBuilder group, string pattern, JsonTypeInfo<TRequest> typeInfo, string name)
         where TRequest : class, IDisposable
-        where TMapping : IRequestMapping<TRequest> => group
-        .MapPost(pattern, (HttpContext context, AttentionEngine engine) => HandleAsync<TRequest, TMapping>(context, engine, typeInfo))
-        .WithName(name)
-        .Accepts<TRequest>("application/json")
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+        where TMapping : IRequestMapping<TRequest>
+    {
+        // Singletons and a start-up setting: looked up once here, not on every request.
+        var services = ((IEndpointRouteBuilder)group).ServiceProvider;
+        var engine = services.GetRequiredService<AttentionEngine>();
+        var admission = services.GetRequiredService<Admission>();
+        var bodyLimit = services.GetRequiredService<IOptions<AttentionOptions>>().Value.Limits.MaxRequestBodyBytes;
+        return group
+            .MapPost(pattern, (Delegate)((HttpContext context) => HandleAsync<TRequest, TMapping>(context, engine, admission, bodyLimit, typeInfo)))
+            .WithName(name)
+            .Accepts<TRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+    }
 
     /// <summary>
     /// Intake (503 at once when full), read the body (I/O only), wait for a compute slot (503 when the queue is full;
@@ -35,11 +44,10 @@ internal static class ComputeEndpoints
     /// place only.
     /// </summary>
     private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> HandleAsync<TRequest, TMapping>(
-        HttpContext context, AttentionEngine engine, JsonTypeInfo<TRequest> typeInfo)
+        HttpContext context, AttentionEngine engine, Admission admission, long bodyLimit, JsonTypeInfo<TRequest> typeInfo)
         where TRequest : class, IDisposable
         where TMapping : IRequestMapping<TRequest>
     {
-        var admission = context.RequestServices.GetRequiredService<Admission>();
         var ticket = admission.TryEnter(out var refusal);
         if (ticket is null)
         {
@@ -49,9 +57,8 @@ internal static class ComputeEndpoints
         var ticketHandedOver = false;
         try
         {
-            var options = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value;
             var started = Stopwatch.GetTimestamp();
-            var (body, problem) = await RequestBody.ReadAsync(context, options.Limits.MaxRequestBodyBytes);
+            var (body, problem) = await RequestBody.ReadAsync(context, bodyLimit);
             if (body is null)
             {
                 return problem!;
@@ -76,9 +83,9 @@ internal static class ComputeEndpoints
 
                 using (request)
                 {
-                    if (context.Features.Get<RequestLogFeature>() is { } log)
+                    if (context.Features.Get<RequestLogFeature>() is { Wanted: true } log)
                     {
-                        log.Shapes = string.Join(", ", TMapping.Tensors(request).Where(t => t.Data is not null).Select(t => $"{t.Field} {TensorData.Format(t.Data!.Shape)}"));
+                        log.Shapes = Shapes<TRequest, TMapping>(request);
                     }
 
                     var answer = TMapping.PrecisionOf(request) == Precision.Float64
@@ -96,6 +103,36 @@ internal static class ComputeEndpoints
                 ticket.Dispose();
             }
         }
+    }
+
+    /// <summary>The request log's <c>query [4, 8], key [4, 8], value [4, 8]</c>: one string, no intermediate ones.</summary>
+    private static string Shapes<TRequest, TMapping>(TRequest request)
+        where TMapping : IRequestMapping<TRequest>
+    {
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+        var first = true;
+        foreach (var (field, data) in TMapping.Tensors(request))
+        {
+            if (data is null)
+            {
+                continue;
+            }
+
+            text.AppendLiteral(first ? "" : ", ");
+            first = false;
+            text.AppendFormatted(field);
+            text.AppendLiteral(" [");
+            var shape = data.Shape;
+            for (var i = 0; i < shape.Length; i++)
+            {
+                text.AppendLiteral(i == 0 ? "" : ", ");
+                text.AppendFormatted(shape[i]);
+            }
+
+            text.AppendLiteral("]");
+        }
+
+        return text.ToStringAndClear();
     }
 
     private static ProblemHttpResult Busy(HttpContext context, Admission admission, string reason)
