@@ -4,6 +4,8 @@
 # wrk -t1 -c4, the servers taking turns for ROUNDS rounds; prints each round and then the medians and ratios.
 # Servers: floor, service (default settings), service-quiet (request log at Warning), FastAPI + numpy when Debian's
 # python3-fastapi/python3-uvicorn are installed, and service@REF when BASE=<git ref> is given (a before/after run).
+# Besides requests/s it reports each server's CPU time per request (its process's user + system time over the run,
+# from /proc): on a machine shared with other work that figure moves far less than throughput does.
 #   bash tests/load/small.sh                 # 5 rounds of 5 s
 #   ROUNDS=7 DURATION=5 BASE=main bash tests/load/small.sh
 set -euo pipefail
@@ -32,12 +34,13 @@ json.dump({"query": rows(4, 8), "key": rows(4, 8), "value": rows(4, 8), "returnW
 PY
 
 servers=()
-start() { # name port dir command...
+start() { # name port dir command... (the command execs, so $! is the server's own process)
   local name=$1 port=$2 dir=$3; shift 3
   (cd "$dir" && ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$port" exec "$@" >"$work/$name.log" 2>&1) &
   pids+=($!)
-  servers+=("$name=$port")
+  servers+=("$name=$port=$!")
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system, in clock ticks
 start floor $((PORT)) "$work/floor" dotnet Floor.dll
 start service $((PORT + 1)) "$work/service" dotnet AttentionService.Api.dll
 start service-quiet $((PORT + 2)) "$work/service" env Serilog__MinimumLevel__Default=Warning dotnet AttentionService.Api.dll
@@ -50,26 +53,36 @@ fi
 
 post() { curl -fs -o /dev/null -H 'Content-Type: application/json' --data-binary @"$work/body.json" "http://127.0.0.1:$1/v1/attention"; }
 for s in "${servers[@]}"; do
-  for _ in $(seq 1 120); do post "${s#*=}" && break; sleep 0.5; done
-  post "${s#*=}" || { echo "${s%%=*} did not answer" >&2; tail -20 "$work/${s%%=*}.log" >&2; exit 1; }
-  SERVER=${s%%=*} BODY_FILE="$work/body.json" wrk -t1 -c4 -d2s -s tests/load/small.lua "http://127.0.0.1:${s#*=}/v1/attention" >/dev/null # warm-up: tiered JIT
+  IFS== read -r name port pid <<<"$s"
+  for _ in $(seq 1 120); do post "$port" && break; sleep 0.5; done
+  post "$port" || { echo "$name did not answer" >&2; tail -20 "$work/$name.log" >&2; exit 1; }
+  SERVER=$name BODY_FILE="$work/body.json" wrk -t1 -c4 -d5s -s tests/load/small.lua "http://127.0.0.1:$port/v1/attention" >/dev/null # warm-up: tiered JIT
 done
 
 echo "{\"request\":\"4x4x8, returnWeights\",\"bodyBytes\":$(stat -c %s "$work/body.json"),\"wrk\":\"-t1 -c4 -d${DURATION}s\",\"rounds\":$ROUNDS,\"cores\":$(nproc)}"
 for r in $(seq 1 "$ROUNDS"); do
   for s in "${servers[@]}"; do
-    SERVER=${s%%=*} BODY_FILE="$work/body.json" wrk -t1 -c4 -d"${DURATION}s" -s tests/load/small.lua "http://127.0.0.1:${s#*=}/v1/attention" | grep '^{' | tee -a "$work/rounds.jsonl"
+    IFS== read -r name port pid <<<"$s"
+    before=$(cpu_ticks "$pid")
+    line=$(SERVER=$name BODY_FILE="$work/body.json" wrk -t1 -c4 -d"${DURATION}s" -s tests/load/small.lua "http://127.0.0.1:$port/v1/attention" | grep '^{')
+    ticks=$(( $(cpu_ticks "$pid") - before ))
+    echo "${line%\}},\"cpuTicks\":$ticks,\"ticksPerSec\":$(getconf CLK_TCK)}" | tee -a "$work/rounds.jsonl"
   done
 done
 /usr/bin/python3 - "$work/rounds.jsonl" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-med = {s: {k: statistics.median(r[k] for r in rows if r["server"] == s) for k in ("reqPerSec", "p50Us", "p99Us")} for s in dict.fromkeys(r["server"] for r in rows)}
+for r in rows:
+    r["cpuUsPerRequest"] = round(r["cpuTicks"] / r["ticksPerSec"] * 1e6 / max(r["requests"], 1), 1)
+med = {s: {k: statistics.median(r[k] for r in rows if r["server"] == s) for k in ("reqPerSec", "p50Us", "p99Us", "cpuUsPerRequest")} for s in dict.fromkeys(r["server"] for r in rows)}
 summary = {"median": med}
-floor = med["floor"]["reqPerSec"]
-summary["ofFloor"] = {s: round(m["reqPerSec"] / floor, 3) for s, m in med.items() if s != "floor"}
+floor = med["floor"]
+# Throughput against the floor's, and capacity: the floor's CPU time per request over the server's.
+summary["ofFloor"] = {s: round(m["reqPerSec"] / floor["reqPerSec"], 3) for s, m in med.items() if s != "floor"}
+summary["ofFloorByCpu"] = {s: round(floor["cpuUsPerRequest"] / m["cpuUsPerRequest"], 3) for s, m in med.items() if s != "floor"}
 if "fastapi" in med:
     summary["timesFastapi"] = {s: round(m["reqPerSec"] / med["fastapi"]["reqPerSec"], 1) for s, m in med.items() if s != "fastapi"}
+    summary["timesFastapiByCpu"] = {s: round(med["fastapi"]["cpuUsPerRequest"] / m["cpuUsPerRequest"], 1) for s, m in med.items() if s != "fastapi"}
 summary["non200"] = sum(r["non200"] + r["socketErrors"] for r in rows)
 print(json.dumps(summary))
 PY

@@ -7,6 +7,7 @@ using AttentionService.Api.SelfAttention;
 using AttentionService.Api.Wire;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
+using AttentionService.Api.V2;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ namespace AttentionService.Api.Hosting;
 public static class ApiBuilder
 {
     private static readonly PathString V1 = new("/v1");
+    private static readonly PathString V2 = new("/v2");
 
     /// <summary>Registers logging, options, the engine, health checks, JSON and OpenAPI.</summary>
     public static WebApplicationBuilder AddAttentionService(this WebApplicationBuilder builder)
@@ -49,6 +51,7 @@ public static class ApiBuilder
         });
 
         builder.AddResilience();
+        services.AddRequestDecompression(); // gzip, deflate (zlib) and br bodies; the body limit applies to the decompressed bytes
         services.AddSingleton<EngineWarmup>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
@@ -60,6 +63,8 @@ public static class ApiBuilder
             {
                 context.ProblemDetails.Detail = ErrorResults.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
             }
+
+            V2Errors.AddErrorMember(context);
         });
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -87,6 +92,7 @@ public static class ApiBuilder
             }
 
             OpenApiSchemas.AddTensorTypes(o);
+            o.AddV2Schemas();
             o.SchemaFilter<EnumSchemaFilter>();
             o.OperationFilter<RequestExamplesFilter>();
             o.SupportNonNullableReferenceTypes();
@@ -102,12 +108,14 @@ public static class ApiBuilder
         ArgumentNullException.ThrowIfNull(app);
         app.UseGateway();
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseRequestDecompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        // The playground's files and the OpenAPI document and UI never answer under /v1: an API request skips the
-        // four middlewares that would each look at its path (and the file system) only to pass it on.
-        app.UseWhen(context => !context.Request.Path.StartsWithSegments(V1, StringComparison.OrdinalIgnoreCase), site =>
+        // The playground's files and the OpenAPI document and UI answer only GET and HEAD, and never under /v1 or /v2:
+        // an API request skips the four middlewares that would each look at its path (and the file system) only to
+        // pass it on.
+        app.UseWhen(IsSiteRequest, site =>
         {
             site.UseDefaultFiles();
             site.UseStaticFiles();
@@ -122,6 +130,7 @@ public static class ApiBuilder
         app.UseResilience();
         app.MapHealth();
         app.MapV1();
+        app.MapV2(app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth);
         return app;
     }
 
@@ -135,6 +144,14 @@ public static class ApiBuilder
         v1.MapMultihead();
         v1.MapScorings();
         return v1;
+    }
+
+    private static bool IsSiteRequest(HttpContext context)
+    {
+        var request = context.Request;
+        return (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            && !request.Path.StartsWithSegments(V1, StringComparison.OrdinalIgnoreCase)
+            && !request.Path.StartsWithSegments(V2, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsSha256Hex(string hash) => hash.Length == 64 && hash.All(char.IsAsciiHexDigit);
