@@ -84,9 +84,7 @@ public static class ApiBuilder
                 }
             }
 
-            OpenApiSchemas.AddTensorTypes(o);
-            o.SchemaFilter<EnumSchemaFilter>();
-            o.OperationFilter<RequestExamplesFilter>();
+            o.AddAttentionSchemas();
             o.SupportNonNullableReferenceTypes();
             o.UseAllOfToExtendReferenceSchemas();
         });
