@@ -23,7 +23,50 @@ public class OpenApiTests(AttentionServiceFactory factory)
     {
         var paths = (await DocumentAsync())["paths"]!.AsObject();
 
-        paths.Select(p => p.Key).ShouldBe(["/v1/attention", "/v1/attention/self", "/v1/attention/multihead", "/v1/scorings"], ignoreOrder: true);
+        paths.Select(p => p.Key).ShouldBe(
+        [
+            "/v1/attention", "/v1/attention/self", "/v1/attention/multihead", "/v1/scorings",
+            "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{model}", "/v2/models/{model}/ready", "/v2/models/{model}/infer",
+            "/v2/models/{model}/versions/{version}", "/v2/models/{model}/versions/{version}/ready", "/v2/models/{model}/versions/{version}/infer",
+        ], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task V2Infer_DocumentsTheJsonForm_AndTheBinaryFormInWords()
+    {
+        var doc = await DocumentAsync();
+        var infer = doc["paths"]!["/v2/models/{model}/infer"]!["post"]!;
+
+        infer["description"]!.GetValue<string>().ShouldContain("Inference-Header-Content-Length");
+        infer["description"]!.GetValue<string>().ShouldContain("binary_data_size");
+        var json = infer["requestBody"]!["content"]!["application/json"]!;
+        json["schema"]!["$ref"]!.GetValue<string>().ShouldEndWith("/InferenceRequest");
+        json["examples"]!.AsObject().Count.ShouldBe(3);
+        infer["requestBody"]!["content"]!["application/octet-stream"].ShouldNotBeNull();
+        infer["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().ShouldEndWith("/InferenceResponse");
+        var schemas = doc["components"]!["schemas"]!;
+        schemas["InferenceRequest"]!["properties"]!.AsObject().Select(p => p.Key).ShouldBe(["id", "model_name", "model_version", "parameters", "inputs", "outputs"]);
+        schemas["RequestInput"]!["properties"]!["data"]!["type"]!.GetValue<string>().ShouldBe("array");
+        foreach (var schema in new[] { "InferenceRequest", "RequestInput", "RequestOutput", "InferenceResponse", "ResponseOutput" })
+        {
+            foreach (var (name, property) in schemas[schema]!["properties"]!.AsObject())
+            {
+                property!["description"].ShouldNotBeNull($"{schema}.{name} has no description");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task V2InferExamples_AreAnswered200()
+    {
+        var examples = (await DocumentAsync())["paths"]!["/v2/models/{model}/infer"]!["post"]!["requestBody"]!["content"]!["application/json"]!["examples"]!.AsObject();
+
+        foreach (var (name, example) in examples)
+        {
+            var model = example!["summary"]!.GetValue<string>().Split('/')[3];
+            using var response = await factory.CreateClient().PostAsync($"/v2/models/{model}/infer", TestData.Json(example["value"]!.ToJsonString()));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, name);
+        }
     }
 
     [Fact]
@@ -167,9 +210,19 @@ public class OpenApiTests(AttentionServiceFactory factory)
         {
             foreach (var (method, operation) in item!.AsObject())
             {
-                operation!["security"]![0]!["ApiKey"].ShouldNotBeNull($"{method} {path}");
-                operation["responses"]!["401"].ShouldNotBeNull($"{method} {path}");
-                operation["responses"]!["429"].ShouldNotBeNull($"{method} {path}");
+                // Every /v1 operation and the V2 models need the key; the V2 server metadata and health do not.
+                var needsKey = path.StartsWith("/v1/", StringComparison.Ordinal) || path.StartsWith("/v2/models/", StringComparison.Ordinal);
+                var security = operation!["security"]!.AsArray();
+                if (needsKey)
+                {
+                    security[0]!["ApiKey"].ShouldNotBeNull($"{method} {path}");
+                    operation["responses"]!["401"].ShouldNotBeNull($"{method} {path}");
+                    operation["responses"]!["429"].ShouldNotBeNull($"{method} {path}");
+                }
+                else
+                {
+                    security.ShouldBeEmpty($"{method} {path}");
+                }
             }
         }
     }

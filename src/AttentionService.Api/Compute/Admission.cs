@@ -1,13 +1,13 @@
-using AttentionService.Api.Hosting;
 using System.Threading.RateLimiting;
+using AttentionService.Api.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AttentionService.Api.Compute;
 
 /// <summary>
 /// Admission to the engine in two steps. Intake: at most <c>MaxConcurrency + QueueLength</c> requests may hold a body
-/// in memory; one more is refused at once, before its body is read. Compute: at most <c>MaxConcurrency</c> parse,
-/// compute and write at once, the rest wait oldest first, their wait cancelled by the request's deadline token (so
+/// in memory; one more is refused at once, before its body is read. Compute: at most <c>MaxConcurrency</c> parse
+/// and compute at once (writing the answer holds only the intake place), the rest wait oldest first, their wait cancelled by the request's deadline token (so
 /// queueing counts toward the deadline). Once the host begins to stop, new requests are refused while admitted ones
 /// finish.
 /// </summary>

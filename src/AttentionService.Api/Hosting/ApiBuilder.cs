@@ -7,6 +7,7 @@ using AttentionService.Api.SelfAttention;
 using AttentionService.Api.Wire;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
+using AttentionService.Api.V2;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,7 @@ public static class ApiBuilder
         });
 
         builder.AddResilience();
+        services.AddRequestDecompression(); // gzip, deflate (zlib) and br bodies; the body limit applies to the decompressed bytes
         services.AddSingleton<EngineWarmup>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
@@ -58,6 +60,8 @@ public static class ApiBuilder
             {
                 context.ProblemDetails.Detail = ErrorResults.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
             }
+
+            V2Errors.AddErrorMember(context);
         });
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -85,6 +89,7 @@ public static class ApiBuilder
             }
 
             o.AddAttentionSchemas();
+            o.AddV2Schemas();
             o.SupportNonNullableReferenceTypes();
             o.UseAllOfToExtendReferenceSchemas();
         });
@@ -98,6 +103,7 @@ public static class ApiBuilder
         ArgumentNullException.ThrowIfNull(app);
         app.UseGateway();
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseRequestDecompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
@@ -112,6 +118,7 @@ public static class ApiBuilder
         app.UseResilience();
         app.MapHealth();
         app.MapV1();
+        app.MapV2(app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth);
         return app;
     }
 

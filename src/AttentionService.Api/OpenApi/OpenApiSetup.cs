@@ -21,6 +21,7 @@ internal static class OpenApiSetup
         options.SchemaFilter<EnumSchemaFilter>();
         options.SchemaFilter<FieldSchemaFilter>();
         options.OperationFilter<RequestExamplesFilter>();
+        options.OperationFilter<SecurityFilter>();
         options.DocumentFilter<DocumentFilter>();
     }
 }
@@ -34,7 +35,9 @@ internal sealed class FieldSchemaFilter : ISchemaFilter
 {
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
-        if (schema is not OpenApiSchema { Properties: { Count: > 0 } properties } || context.Type.Assembly != typeof(FieldSchemaFilter).Assembly)
+        // The v1 DTOs; V2 keeps the protocol's own schema (its V2OpenApi).
+        if (schema is not OpenApiSchema { Properties: { Count: > 0 } properties } || context.Type.Assembly != typeof(FieldSchemaFilter).Assembly
+            || context.Type.Namespace!.EndsWith(".V2", StringComparison.Ordinal))
         {
             return;
         }
@@ -68,10 +71,16 @@ internal sealed class FieldSchemaFilter : ISchemaFilter
     }
 }
 
-/// <summary>The tensor components, the tag's description, and the API-key scheme on every operation when keys are configured.</summary>
+/// <summary>The tensor components, the tags' descriptions, and the API-key scheme when keys are configured.</summary>
 internal sealed class DocumentFilter(IOptions<AttentionOptions> options) : IDocumentFilter
 {
-    private const string Scheme = "ApiKey";
+    public const string Scheme = "ApiKey";
+
+    private static readonly Dictionary<string, string> TagDescriptions = new()
+    {
+        ["Attention"] = "Attention, self-attention and multi-head attention over tensors (nested arrays or binary tensor objects), and the scoring functions.",
+        ["Open Inference Protocol (v2)"] = "The KServe v2 / Triton protocol: server and model metadata, health, and inference on the three attention models.",
+    };
 
     public void Apply(OpenApiDocument document, DocumentFilterContext context)
     {
@@ -82,10 +91,11 @@ internal sealed class DocumentFilter(IOptions<AttentionOptions> options) : IDocu
             document.Components.Schemas[name] = schema;
         }
 
-        document.Tags = new HashSet<OpenApiTag> { new() { Name = "Attention", Description = "Attention, self-attention and multi-head attention over tensors, and the scoring functions." } };
+        var used = document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []).SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>())
+            .Select(t => t.Name!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        document.Tags = used.Select(name => new OpenApiTag { Name = name, Description = TagDescriptions.GetValueOrDefault(name, name) }).ToHashSet();
 
-        var keys = options.Value.Auth.Enabled;
-        if (keys)
+        if (options.Value.Auth.Enabled)
         {
             document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
             {
@@ -94,15 +104,24 @@ internal sealed class DocumentFilter(IOptions<AttentionOptions> options) : IDocu
                     Type = SecuritySchemeType.ApiKey,
                     In = ParameterLocation.Header,
                     Name = ApiKeyAuthenticationHandler.HeaderName,
-                    Description = "An API key whose SHA-256 hash is listed in Attention:Auth:ApiKeyHashes; without a valid one every /v1 request is answered 401.",
+                    Description = "An API key whose SHA-256 hash is listed in Attention:Auth:ApiKeyHashes; without a valid one a request to an operation that needs it is answered 401.",
                 },
             };
         }
+    }
+}
 
-        foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
-        {
-            // Stated on every operation even when empty: "no key needed" is then a statement, not an omission.
-            operation.Security = keys ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, document)] = [] }] : [];
-        }
+/// <summary>
+/// States each operation's security: the API key where the endpoint requires authorization (only when keys are
+/// configured), an explicit empty list elsewhere, so "no key needed" is a statement rather than an omission.
+/// </summary>
+internal sealed class SecurityFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var needsKey = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any();
+        operation.Security = needsKey
+            ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(DocumentFilter.Scheme, context.Document)] = [] }]
+            : [];
     }
 }

@@ -4,7 +4,6 @@ using AttentionService.Api.Attention;
 using AttentionService.Api.Multihead;
 using AttentionService.Api.Scorings;
 using AttentionService.Api.SelfAttention;
-using AttentionService.Engine;
 
 namespace AttentionService.Api.Wire;
 
@@ -21,9 +20,3 @@ namespace AttentionService.Api.Wire;
 [JsonSerializable(typeof(MultiheadRequest))]
 [JsonSerializable(typeof(ScoringDescription[]))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;
-
-/// <summary>Scoring names on the wire: <c>scaled_dot</c>, <c>dot</c>, ...; numbers are refused.</summary>
-internal sealed class ScoringConverter() : JsonStringEnumConverter<Scoring>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
-
-/// <summary>Precision names on the wire: <c>float32</c>, <c>float64</c>.</summary>
-internal sealed class PrecisionConverter() : JsonStringEnumConverter<Precision>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Numerics;
+using AttentionService.Api.Errors;
+using AttentionService.Api.Logging;
+using AttentionService.Engine;
+
+namespace AttentionService.Api.Compute;
+
+/// <summary>A request that holds a compute slot: what every face needs to hand its problem to the engine and answer.</summary>
+internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, RequestTimings timings, long parsing, Admission.Ticket ticket)
+{
+    public HttpContext Context => context;
+
+    /// <summary>Tells the request log the tensors' shapes (never their numbers).</summary>
+    public void LogShapes(IEnumerable<(string Field, TensorData<double>? Data)> tensors) => LogShapes(
+        tensors.Where(t => t.Data is not null).Select(t => (t.Field, t.Data!.ShapeArray())));
+
+    public void LogShapes(IEnumerable<(string Field, int[] Shape)> tensors)
+    {
+        if (context.Features.Get<RequestLogFeature>() is { } log)
+        {
+            log.Shapes = string.Join(", ", tensors.Select(t => $"{t.Field} {TensorData.Format(t.Shape)}"));
+        }
+    }
+
+    /// <summary>
+    /// Hands the problem to the engine, the one validator (422 for its findings, named by <paramref name="fieldOf"/>),
+    /// unless <paramref name="errors"/> already holds wire defects (422); releases the compute slot once the engine is
+    /// done and lets <paramref name="answer"/> write the result, owning the request's intake place.
+    /// </summary>
+    public IResult Solve<T>(
+        IAttentionProblem<T> problem,
+        FieldErrors errors,
+        Func<ProblemPart, string> fieldOf,
+        Func<AttentionResult<T>, RequestTimings, IDisposable, IResult> answer)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (errors.Any)
+        {
+            return ErrorResults.Unprocessable(errors);
+        }
+
+        timings.Parse = Stopwatch.GetElapsedTime(parsing);
+        var computeStarted = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = engine.Compute(problem, context.RequestAborted);
+            timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
+            ticket.ReleaseSlot();
+            return answer(result, timings, ticket);
+        }
+        catch (AttentionProblemException e)
+        {
+            errors.AddRange(e.Findings, fieldOf);
+            return ErrorResults.Unprocessable(errors);
+        }
+        catch (AttentionOverflowException e)
+        {
+            var advice = e.Precision == Precision.Float32 ? "; send \"precision\": \"float64\"" : "";
+            return ErrorResults.Create(StatusCodes.Status422UnprocessableEntity, "The scores overflow the precision", e.Message + advice);
+        }
+    }
+}
