@@ -91,10 +91,8 @@ public static class ApiBuilder
                 }
             }
 
-            OpenApiSchemas.AddTensorTypes(o);
+            o.AddAttentionSchemas();
             o.AddV2Schemas();
-            o.SchemaFilter<EnumSchemaFilter>();
-            o.OperationFilter<RequestExamplesFilter>();
             o.SupportNonNullableReferenceTypes();
             o.UseAllOfToExtendReferenceSchemas();
         });
