@@ -7,6 +7,7 @@ using AttentionService.Api.Json;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
 using AttentionService.Api.Problems;
+using AttentionService.Api.Telemetry;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -75,6 +76,7 @@ internal static class AttentionApi
         where TSolver : ISolver<TRequest>
     {
         var admission = context.RequestServices.GetRequiredService<Admission>();
+        var telemetry = context.RequestServices.GetRequiredService<AttentionTelemetry>();
         var ticket = admission.TryEnter(out var refusal);
         if (ticket is null)
         {
@@ -95,6 +97,7 @@ internal static class AttentionApi
             using (body)
             {
                 var reading = Stopwatch.GetElapsedTime(started);
+                telemetry.Read(started, reading, body.WrittenCount);
                 var queued = Stopwatch.GetTimestamp();
                 if (!await ticket.WaitForSlotAsync(context.RequestAborted))
                 {
@@ -102,6 +105,7 @@ internal static class AttentionApi
                 }
 
                 var timings = new RequestTimings { Queue = Stopwatch.GetElapsedTime(queued) };
+                telemetry.Queued(queued, timings.Queue);
                 var parsing = Stopwatch.GetTimestamp();
                 var (request, invalid) = JsonBody.Parse(body.WrittenSpan, typeInfo);
                 if (request is null)
@@ -121,6 +125,11 @@ internal static class AttentionApi
                         ? Solve<TRequest, TSolver, double>(request, engine, limits, timings, reading, parsing, ticket, context.RequestAborted)
                         : Solve<TRequest, TSolver, float>(request, engine, limits, timings, reading, parsing, ticket, context.RequestAborted);
                     ticketHandedOver = answer.Result is AttentionJsonResult;
+                    if (answer.Result is AttentionJsonResult computed)
+                    {
+                        telemetry.Computed(context, new ComputeRecord(parsing, timings.Parse - reading, timings.Compute, TSolver.PrecisionOf(request), computed.Scoring, engine.KernelPath, context.Features.Get<RequestLogFeature>()?.Shapes, limits.Scores, limits.Flops));
+                    }
+
                     return answer;
                 }
             }
@@ -136,6 +145,7 @@ internal static class AttentionApi
 
     private static ProblemHttpResult Busy(HttpContext context, Admission admission, string reason)
     {
+        RequestLogFeature.Refused(context, admission.Draining ? "shutting_down" : "busy");
         context.Response.Headers.RetryAfter = admission.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         // Closing the connection spares the server from draining a body it will never read: under overload that

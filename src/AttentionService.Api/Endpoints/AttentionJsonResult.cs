@@ -18,6 +18,9 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
 {
     public const int BufferedBytes = 1 << 20;
 
+    /// <summary>The scoring the engine applied.</summary>
+    public abstract Scoring Scoring { get; }
+
     public abstract Task ExecuteAsync(HttpContext httpContext);
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
@@ -30,12 +33,15 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
     private sealed class Typed<T>(AttentionResult<T> result, Precision precision, RequestTimings timings, IDisposable slot) : AttentionJsonResult
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        public override Scoring Scoring => result.Scoring;
+
         public override async Task ExecuteAsync(HttpContext httpContext)
         {
             var response = httpContext.Response;
             var ct = httpContext.RequestAborted;
             var started = Stopwatch.GetTimestamp();
             var streaming = false;
+            long written = 0;
             using var buffer = new PooledBufferWriter(16 * 1024);
             try
             {
@@ -50,6 +56,7 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
                     }
 
                     await response.Body.WriteAsync(buffer.WrittenMemory, ct);
+                    written += buffer.WrittenCount;
                     buffer.Clear();
                 }
 
@@ -57,6 +64,7 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
                 await AttentionResponseWriter.WriteAsync(writer, result, precision, ShouldFlush, Flush);
                 await writer.FlushAsync(ct);
                 var write = Stopwatch.GetElapsedTime(started);
+                written += buffer.WrittenCount;
                 if (streaming)
                 {
                     await response.Body.WriteAsync(buffer.WrittenMemory, ct);
@@ -71,6 +79,8 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
                     response.ContentLength = buffer.WrittenCount;
                     await response.Body.WriteAsync(buffer.WrittenMemory, ct);
                 }
+
+                httpContext.RequestServices.GetRequiredService<Telemetry.AttentionTelemetry>().Written(started, Stopwatch.GetElapsedTime(started), written);
             }
             finally
             {

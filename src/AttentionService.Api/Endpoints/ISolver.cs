@@ -26,12 +26,20 @@ internal sealed record Limits(long MaxScoreElements, long MaxReturnedWeights)
     /// <summary>Additive scoring may spend this many tanh evaluations per allowed score (a tanh costs about as much as a 64-term dot product).</summary>
     public const int AdditiveWorkPerScore = 8;
 
+    /// <summary>B·H·n·m of the request last checked, for the <c>attention.scores</c> metric.</summary>
+    public long Scores { get; private set; }
+
+    /// <summary>Floating-point operations of its attention core, 2·B·H·n·m·(d + dv), for <c>attention.flops</c>.</summary>
+    public long Flops { get; private set; }
+
     /// <summary>
     /// Adds a finding when <c>B·H·n·m</c>, any buffer the problem needs, or additive scoring's work exceeds a limit;
     /// the message names the limit and the way out.
     /// </summary>
-    public void Check(Findings findings, long scores, bool returnWeights, string shape, ProblemSize size)
+    public void Check(Findings findings, long scores, bool returnWeights, string shape, ProblemSize size, long flops = 0)
     {
+        Scores = scores;
+        Flops = flops;
         if (size.LargestBuffer > MaxScoreElements)
         {
             findings.Add("query", $"the problem needs {size.LargestBuffer} elements for {size.LargestBufferName} ({shape}); this service allows at most {MaxScoreElements} per buffer (Attention:Limits:MaxScoreElements): send a smaller problem");

@@ -47,7 +47,7 @@ internal sealed class AttentionSolver : ISolver<AttentionRequest>
 
         var q = problem.Query;
         var scores = (long)q.Length / q.Dim(-1) * problem.Key.Dim(-2);
-        limits.Check(findings, scores, problem.ReturnWeights, $"query {TensorData.Format(q.Shape)}, key {TensorData.Format(problem.Key.Shape)}", problem.Size());
+        limits.Check(findings, scores, problem.ReturnWeights, $"query {TensorData.Format(q.Shape)}, key {TensorData.Format(problem.Key.Shape)}", problem.Size(), 2 * scores * (q.Dim(-1) + problem.Value.Dim(-1)) / (problem.Causal ? 2 : 1));
         return findings.Any ? null : ct => engine.Compute(problem, ct);
     }
 }
@@ -130,7 +130,7 @@ internal sealed class MultiheadSolver : ISolver<MultiheadRequest>
         var q = problem.Query;
         var batch = q.Rank == 3 ? q.Dim(0) : 1;
         var scores = (long)batch * r.NumHeads * q.Dim(-2) * problem.Key.Dim(-2);
-        limits.Check(wire.Findings, scores, r.ReturnWeights, $"query {TensorData.Format(q.Shape)}, key {TensorData.Format(problem.Key.Shape)}, {r.NumHeads} heads", problem.Size());
+        limits.Check(wire.Findings, scores, r.ReturnWeights, $"query {TensorData.Format(q.Shape)}, key {TensorData.Format(problem.Key.Shape)}, {r.NumHeads} heads", problem.Size(), 4 * scores * q.Dim(-1) / r.NumHeads / (r.Causal ? 2 : 1));
         return wire.Findings.Any ? null : ct => engine.ComputeMultihead(problem, ct);
     }
 }

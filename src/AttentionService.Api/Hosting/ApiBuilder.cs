@@ -3,12 +3,11 @@ using AttentionService.Api.Health;
 using AttentionService.Api.Json;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
+using AttentionService.Api.Telemetry;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using Serilog;
-using Serilog.Settings.Configuration;
 
 namespace AttentionService.Api.Hosting;
 
@@ -19,7 +18,8 @@ public static class ApiBuilder
     public static WebApplicationBuilder AddAttentionService(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddSerilog();
+        builder.AddServiceLogging();
+        builder.AddServiceTelemetry();
         builder.AddGateway();
         var services = builder.Services;
 
@@ -93,7 +93,8 @@ public static class ApiBuilder
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseGateway();
-        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseMiddleware<RequestTelemetryMiddleware>();
+        app.UseServiceRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
@@ -107,26 +108,10 @@ public static class ApiBuilder
         });
         app.UseResilience();
         app.MapHealth();
+        app.MapServiceMetrics();
         app.MapAttentionApi();
         return app;
     }
 
     private static bool IsSha256Hex(string hash) => hash.Length == 64 && hash.All(char.IsAsciiHexDigit);
-
-    /// <summary>
-    /// Serilog through Microsoft.Extensions.Logging (Serilog.AspNetCore cannot be restored here): levels from the
-    /// <c>Serilog</c> section, readable text in Development and compact JSON otherwise. No static bootstrap logger,
-    /// so several hosts in one process (tests) each keep their own.
-    /// </summary>
-    private static void AddSerilog(this WebApplicationBuilder builder)
-    {
-        var configuration = new LoggerConfiguration()
-            .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(typeof(Log).Assembly) { SectionName = "Serilog" })
-            .Enrich.FromLogContext();
-        configuration = builder.Environment.IsDevelopment()
-            ? configuration.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-            : configuration.WriteTo.Console(new CompactJsonFormatter());
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(configuration.CreateLogger(), dispose: true);
-    }
 }
