@@ -97,15 +97,23 @@ public static class ApiBuilder
         app.UseServiceRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
-        app.UseSwagger();
-        app.UseSwaggerUI(o =>
+        var ui = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Ui;
+        if (ui.Playground)
         {
-            o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
-            o.DocumentTitle = "AttentionService";
-            o.EnableTryItOutByDefault();
-        });
+            app.UseDefaultFiles();
+            app.UseStaticFiles();
+        }
+
+        if (ui.Swagger)
+        {
+            app.UseSwagger();
+            app.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
+                o.DocumentTitle = "AttentionService";
+                o.EnableTryItOutByDefault();
+            });
+        }
         app.UseResilience();
         app.MapHealth();
         app.MapServiceMetrics();
