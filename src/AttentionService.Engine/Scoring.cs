@@ -15,44 +15,9 @@ public enum Scoring
     /// <summary>Pearson correlation: the cosine of the mean-centred rows.</summary>
     Pearson,
 
-    /// <summary>Multiplicative (Luong): <c>qᵀ W k</c> with a <c>[dq][dk]</c> matrix <c>W</c>.</summary>
+    /// <summary>Multiplicative (Luong): <c>qᵀ W k</c> with a <c>[dq][dk]</c> matrix <c>W</c>; <c>dq</c> and <c>dk</c> may differ.</summary>
     General,
 
     /// <summary>Additive (Bahdanau): <c>vᵀ tanh(Wq q + Wk k)</c>.</summary>
     Additive,
-}
-
-/// <summary>Arithmetic precision of a computation.</summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "The names are the wire values float32 and float64.")]
-public enum Precision
-{
-    /// <summary>32-bit floats, as every deep-learning framework computes by default.</summary>
-    Float32,
-
-    /// <summary>64-bit floats.</summary>
-    Float64,
-}
-
-/// <summary>Describes a scoring function for documentation and discovery.</summary>
-/// <param name="Scoring">The scoring function.</param>
-/// <param name="Formula">Its formula for one query row <c>q</c> and key row <c>k</c>.</param>
-/// <param name="Parameters">The learned parameters it needs, with their shapes; empty when none.</param>
-/// <param name="DefaultScale">The scale applied when a request gives none.</param>
-/// <param name="Source">Where it comes from.</param>
-public sealed record ScoringInfo(Scoring Scoring, string Formula, IReadOnlyList<string> Parameters, string DefaultScale, string Source)
-{
-    /// <summary>Every scoring function the engine computes, in declaration order.</summary>
-    public static IReadOnlyList<ScoringInfo> All { get; } =
-    [
-        new(Scoring.ScaledDot, "q · k", [], "1/sqrt(dq)", "Vaswani et al., \"Attention Is All You Need\": softmax(QKᵀ/√d)V"),
-        new(Scoring.Dot, "q · k", [], "1", "dot-product similarity"),
-        new(Scoring.Cosine, "q · k / (max(‖q‖, 1e-8) · max(‖k‖, 1e-8))", [], "1", "cosine similarity"),
-        new(Scoring.Pearson, "cosine of q - mean(q) and k - mean(k)", [], "1", "correlation self-attention (Pearson r between rows)"),
-        new(Scoring.General, "qᵀ W k", ["w [dq][dk]"], "1", "multiplicative attention (Luong et al.)"),
-        new(Scoring.Additive, "vᵀ tanh(Wq q + Wk k)", ["wq [a][dq]", "wk [a][dk]", "v [a]"], "1", "additive attention (Bahdanau et al.)"),
-    ];
-
-    /// <summary>The scale used when none is given: <c>1/sqrt(dq)</c> for scaled_dot, 1 otherwise.</summary>
-    public static double DefaultScaleFor(Scoring scoring, int queryDimension) =>
-        scoring == Scoring.ScaledDot ? 1.0 / Math.Sqrt(queryDimension) : 1.0;
 }

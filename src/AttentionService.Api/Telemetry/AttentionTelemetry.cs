@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using AttentionService.Api.Hosting;
-using AttentionService.Api.Json;
+using System.Numerics;
+using AttentionService.Api.Compute;
 using AttentionService.Api.Logging;
 using AttentionService.Engine;
 using AttentionService.Engine.Kernels;
@@ -83,6 +83,7 @@ internal sealed class AttentionTelemetry
     /// <summary>Parsed and computed: <c>attention.compute.duration</c>, scores, FLOPs, and the attention.parse and attention.compute spans.</summary>
     public void Computed(HttpContext context, ComputeRecord record)
     {
+        var shapes = context.Features.Get<RequestLogFeature>()?.Shapes;
         var endpointTag = new KeyValuePair<string, object?>("endpoint", EndpointOf(context));
         var precision = record.Precision == Precision.Float64 ? "float64" : "float32";
         _computeDuration.Record(record.Compute.TotalSeconds, endpointTag, new("precision", precision));
@@ -93,11 +94,11 @@ internal sealed class AttentionTelemetry
             return;
         }
 
-        Span("attention.parse", record.ParseStarted, record.Parse, default, new TagList { { "attention.shapes", record.Shapes } });
+        Span("attention.parse", record.ParseStarted, record.Parse, default, new TagList { { "attention.shapes", shapes } });
         Span("attention.compute", record.ParseStarted, record.Parse + record.Compute, record.Parse, new TagList
         {
-            { "attention.shapes", record.Shapes },
-            { "attention.scoring", WireNames.Of(record.Scoring) },
+            { "attention.shapes", shapes },
+            { "attention.scoring", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(record.Scoring.ToString()) },
             { "attention.precision", precision },
             { "attention.kernel_path", record.KernelPath.ToString() },
             { "attention.scores", record.Scores },
@@ -149,13 +150,32 @@ internal sealed class AttentionTelemetry
 
 /// <summary>What one computation did, for <see cref="AttentionTelemetry.Computed"/>.</summary>
 /// <param name="ParseStarted">Stopwatch timestamp at which parsing began (after the queue).</param>
-/// <param name="Parse">Parsing and validating.</param>
-/// <param name="Compute">The engine's time.</param>
+/// <param name="Parse">Parsing the body and mapping it to a problem.</param>
+/// <param name="Compute">The engine's time, validation included.</param>
 /// <param name="Precision">float32 or float64.</param>
 /// <param name="Scoring">The scoring the engine applied.</param>
 /// <param name="KernelPath">The engine's kernel path.</param>
-/// <param name="Shapes">The tensors' shapes, as logged.</param>
 /// <param name="Scores">B·H·n·m.</param>
 /// <param name="Flops">2·B·H·n·m·(d + dv), halved when causal.</param>
 internal readonly record struct ComputeRecord(
-    long ParseStarted, TimeSpan Parse, TimeSpan Compute, Precision Precision, Scoring Scoring, KernelPath KernelPath, string? Shapes, long Scores, long Flops);
+    long ParseStarted, TimeSpan Parse, TimeSpan Compute, Precision Precision, Scoring Scoring, KernelPath KernelPath, long Scores, long Flops)
+{
+    /// <summary>The record of a computed (so valid) problem: its scores and the FLOPs of its attention core.</summary>
+    public static ComputeRecord Of<T>(IAttentionProblem<T> problem, AttentionResult<T> result, KernelPath path, long parseStarted, TimeSpan parse, TimeSpan compute)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var precision = typeof(T) == typeof(double) ? Precision.Float64 : Precision.Float32;
+        var (scores, flops) = problem switch
+        {
+            // [..., n, d] queries against [..., m, d] keys and [..., m, dv] values, heads and batch in the leading dims.
+            AttentionProblem<T> p => Work((long)p.Query.Length / p.Query.Dim(-1) * p.Key.Dim(-2), p.Query.Dim(-1) + p.Value.Dim(-1), p.Causal),
+
+            // [B, n, e] projected into H heads of e / H dimensions, queries and values alike.
+            MultiheadProblem<T> p => Work((long)p.Query.Length / p.Query.Dim(-1) * p.NumHeads * p.Key.Dim(-2), 2 * p.Query.Dim(-1) / p.NumHeads, p.Causal),
+            _ => (0L, 0L),
+        };
+        return new ComputeRecord(parseStarted, parse, compute, precision, result.Scoring, path, scores, flops);
+
+        static (long, long) Work(long scores, long dims, bool causal) => (scores, 2 * scores * dims / (causal ? 2 : 1));
+    }
+}
