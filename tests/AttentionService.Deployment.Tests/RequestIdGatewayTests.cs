@@ -82,6 +82,25 @@ public partial class RequestIdGatewayTests(DeploymentFixture fixture)
         scrapes.ShouldContain(s => s.Contains("attention_requests_total{otel_scope_name=\"AttentionService\",endpoint=\"/v1/attention\",status=\"200\"}", StringComparison.Ordinal));
     }
 
+    [SkippableFact]
+    public async Task ProductionStart_LogsNoErrors_AndProbesLogNoLines()
+    {
+        Skip.IfNot(NginxGateway.IsInstalled, NginxGateway.InstallHint);
+        var deployment = await fixture.SharedDeploymentAsync();
+
+        // Each instance was polled on /health/ready until warm (503s included) and nginx probes nothing itself.
+        foreach (var instance in deployment.Instances)
+        {
+            var logs = instance.Logs().ToList();
+            logs.ShouldContain(l => l.GetProperty("@mt").GetString()!.StartsWith("Engine warm", StringComparison.Ordinal), instance.Tail);
+            logs.Where(IsErrorOrFatal).ShouldBeEmpty(instance.Tail);
+            instance.RequestLogs().ShouldNotContain(l => l.GetProperty("RequestPath").GetString()!.StartsWith("/health", StringComparison.Ordinal), instance.Tail);
+        }
+    }
+
+    private static bool IsErrorOrFatal(JsonElement log) =>
+        log.TryGetProperty("@l", out var level) && level.GetString() is "Error" or "Fatal";
+
     private static async Task<JsonElement> ReplicaLogAsync(GatewayDeployment deployment, string trace)
     {
         JsonElement? found = null;
