@@ -78,7 +78,7 @@ internal static class DecodeKernel<T, TVec, TOps>
                 var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i, j0, mask, bias, p.Mask is not null);
                 var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols);
                 RowSteps<T, TVec, TOps>.Accumulate(
-                    row, cols, tileMax, ref rowMax[i], ref rowSum[i], o.Slice(i * dvPad, dvPad), weightsRow, ref s.TileMax[(i * tiles) + t]);
+                    row, cols, tileMax, ref rowMax[i], ref rowSum[i], o.Slice(i * dvPad, dvPad), weightsRow, ref s.TileMax[(i * tiles) + t], tiles == 1);
             }
 
             MicroKernels<T, TVec, TOps>.AccumulateValueRows(sTile, p.V, vOff + ((long)j0 * dv), o, rows, cols, bcPad, dv, dvPad);

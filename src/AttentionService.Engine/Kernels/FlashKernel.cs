@@ -65,49 +65,29 @@ internal static class FlashKernel<T, TVec, TOps>
             s.TileMax.AsSpan(0, rows * tiles).Fill(T.NegativeInfinity);
         }
 
-        var lastRow = i0 + rows - 1;
+        // Keys outermost: each key tile (hot in L2 once scored) serves every query tile of the span before the next.
+        var queryTile = shape.QueryTile;
         for (int t = keyStart / bc, j0 = keyStart; j0 < keyEnd; t++, j0 += bc)
         {
-            if (p.Causal && j0 > lastRow)
-            {
-                RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, j0, keyEnd - j0);
-                break; // every later tile lies above the diagonal
-            }
-
             var cols = Math.Min(bc, keyEnd - j0);
-            if (p.Mask is not null && !RowOps<T, TVec, TOps>.AnyAllowed(p.Mask.AsSpan((int)(maskOff + ((long)i0 * m))), m, rows, j0, cols))
-            {
-                RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, j0, cols);
-                continue;
-            }
-
             ct.ThrowIfCancellationRequested();
-            var sTile = s.S.AsSpan(0, brPad * bcPad);
-            if (additive)
+            for (var q0 = 0; q0 < rows; q0 += queryTile)
             {
-                AdditiveScoring.ScoreTile(p, s, qs, kOff, j0, rows, cols, bcPad, ct);
-            }
-            else
-            {
-                MicroKernels<T, TVec, TOps>.ScoreTile(qs, packed.Keys, packed.KeyTileOffset(bkv, t), sTile, brPad, d, bcPad);
-            }
+                var qRows = Math.Min(queryTile, rows - q0);
+                if (p.Causal && j0 > i0 + q0 + qRows - 1)
+                {
+                    RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0 + q0, qRows, j0, cols);
+                    continue; // the tile lies above the diagonal for these rows
+                }
 
-            for (var r = 0; r < rows; r++)
-            {
-                var i = i0 + r;
-                var row = sTile.Slice(r * bcPad, bcPad);
-                var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols);
-                var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols);
-                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i, j0, mask, bias, p.Mask is not null);
-                var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols);
-                RowSteps<T, TVec, TOps>.Accumulate(
-                    row, cols, tileMax, ref rowMax[r], ref rowSum[r], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(r * tiles) + t]);
-            }
+                if (p.Mask is not null && !RowOps<T, TVec, TOps>.AnyAllowed(p.Mask.AsSpan((int)(maskOff + ((long)(i0 + q0) * m))), m, qRows, j0, cols))
+                {
+                    RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0 + q0, qRows, j0, cols);
+                    continue;
+                }
 
-            sTile[(rows * bcPad)..].Clear();
-            MicroKernels<T, TVec, TOps>.ValueTile(
-                sTile, packed.Values, vOff + ((long)j0 * dvPad), o, MicroKernels<T, TVec, TOps>.PvRowsPadded(rows), cols, bcPad, dvPad);
-            Interlocked.Increment(ref EngineCounters.TilesComputedField);
+                QueryTileStep(p, s, packed, qs.Slice(q0 * d), o.Slice(q0 * dvPad), i0 + q0, qRows, q0, t, j0, cols, tiles, in shape, bkv, kOff, vOff, wOff, maskOff, biasOff, ct);
+            }
         }
 
         if (partial is not null)
@@ -123,5 +103,43 @@ internal static class FlashKernel<T, TVec, TOps>
             var tileMaxes = weights is null ? default : s.TileMax.AsSpan(r * tiles, tiles);
             RowSteps<T, TVec, TOps>.Finish(o.Slice(r * dvPad, dvPad), rowMax[r], rowSum[r], output.Slice(r * dv, dv), weightsRow, tileMaxes, bc);
         }
+    }
+    /// <summary>
+    /// One query tile (rows <c>[i, i + rows)</c>, local row <paramref name="r0"/> of the span) against key tile
+    /// <paramref name="t"/>: score, the row steps, then P·V into the tile's output rows.
+    /// </summary>
+    private static void QueryTileStep(
+        CoreProblem<T> p, Scratch<T> s, PackedInputs<T> packed, Span<T> qs, Span<T> o, int i, int rows, int r0, int t, int j0, int cols, int tiles,
+        in TileShape shape, int bkv, long kOff, long vOff, long wOff, long maskOff, long biasOff, CancellationToken ct)
+    {
+        int m = p.M, bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded, brPad = shape.RowsPadded(rows);
+        var sTile = s.S.AsSpan(0, brPad * bcPad);
+        if (p.AdditiveV is not null)
+        {
+            AdditiveScoring.ScoreTile(p, s, qs, kOff, j0, rows, cols, bcPad, ct);
+        }
+        else
+        {
+            MicroKernels<T, TVec, TOps>.ScoreTile(qs, packed.Keys, packed.KeyTileOffset(bkv, t), sTile, brPad, p.D, bcPad);
+        }
+
+        var weights = p.Weights;
+        for (var r = 0; r < rows; r++)
+        {
+            var row = sTile.Slice(r * bcPad, bcPad);
+            var cell = ((long)(i + r) * m) + j0;
+            var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + cell), cols);
+            var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + cell), cols);
+            var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i + r, j0, mask, bias, p.Mask is not null);
+            var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + cell), cols);
+            var local = r0 + r;
+            RowSteps<T, TVec, TOps>.Accumulate(
+                row, cols, tileMax, ref s.RowMax[local], ref s.RowSum[local], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(local * tiles) + t], tiles == 1);
+        }
+
+        sTile[(rows * bcPad)..].Clear();
+        MicroKernels<T, TVec, TOps>.ValueTile(
+            sTile, packed.Values, vOff + ((long)j0 * dvPad), o, MicroKernels<T, TVec, TOps>.PvRowsPadded(rows), cols, bcPad, dvPad);
+        Interlocked.Increment(ref EngineCounters.TilesComputedField);
     }
 }
