@@ -7,9 +7,16 @@ using AttentionService.Engine;
 
 // Usage: dotnet run -c Release --project tests/AttentionService.Benchmarks -- [--quick] [--shape B,H,n,m,d ...]
 //        [--threads N] [--weights] [--causal] [--precision float64]
+//        dotnet run -c Release --project tests/AttentionService.Benchmarks -- --wire [--quick]   (the tensor wire, in-process)
 // Prints one JSON line per shape, with the same fields as shared/bench/numpy_attention.py, after a line with the
 // machine's measured FMA peak. FLOPs = 4·B·H·n·m·d, halved when causal.
 var quick = args.Contains("--quick");
+if (args.Contains("--wire"))
+{
+    WireBenchmark.Run(quick);
+    return;
+}
+
 var weights = args.Contains("--weights");
 var causal = args.Contains("--causal");
 var float64 = Value("--precision") == "float64";
