@@ -7,20 +7,9 @@ namespace AttentionService.Engine;
 
 public sealed partial class AttentionEngine
 {
-    /// <summary>Solves a multi-head problem. The caller disposes the result.</summary>
-    /// <exception cref="AttentionProblemException">The problem's shapes or parameters are not computable.</exception>
-    /// <exception cref="AttentionOverflowException">The scores overflow the precision.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public AttentionResult<T> ComputeMultihead<T>(MultiheadProblem<T> problem, CancellationToken cancellationToken = default)
+    internal AttentionResult<T> Solve<T>(MultiheadProblem<T> problem, CancellationToken cancellationToken)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(problem);
-        var findings = problem.Validate();
-        if (findings.Count > 0)
-        {
-            throw new AttentionProblemException(findings);
-        }
-
         var unbatched = problem.Query.Rank == 2;
         int batch = unbatched ? 1 : problem.Query.Dim(0), n = problem.Query.Dim(-2), e = problem.Query.Dim(-1);
         int m = problem.Key.Dim(-2), kdim = problem.Key.Dim(-1), vdim = problem.Value.Dim(-1);

@@ -13,34 +13,51 @@ namespace AttentionService.Engine;
 public sealed partial class AttentionEngine
 {
     private readonly KernelPath _path;
-    private readonly int _maxDegreeOfParallelism;
+    private readonly AttentionEngineOptions _options;
 
-    /// <summary>Creates an engine; without options it uses the widest kernel path and every core.</summary>
+    /// <summary>Creates an engine; without options it uses the widest kernel path and every core, with no size limits.</summary>
     public AttentionEngine(AttentionEngineOptions? options = null)
     {
-        options ??= new AttentionEngineOptions();
-        _path = KernelPaths.Resolve(options.KernelPath);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDegreeOfParallelism, 1);
-        _maxDegreeOfParallelism = options.MaxDegreeOfParallelism;
+        _options = options ?? new AttentionEngineOptions();
+        _path = KernelPaths.Resolve(_options.KernelPath);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxDegreeOfParallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxScoreElements, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxReturnedWeights, 1);
     }
 
     /// <summary>The kernel path this engine runs.</summary>
     public KernelPath KernelPath => _path;
 
-    /// <summary>Solves <paramref name="problem"/>. The caller disposes the result (its buffers are pooled).</summary>
-    /// <exception cref="AttentionProblemException">The problem's shapes or parameters are not computable.</exception>
+    /// <summary>
+    /// Validates <paramref name="problem"/> (every shape rule and this engine's size limits) and solves it. The caller
+    /// disposes the result (its buffers are pooled).
+    /// </summary>
+    /// <exception cref="AttentionProblemException">The problem's shapes or parameters are not computable, or it exceeds the limits.</exception>
     /// <exception cref="AttentionOverflowException">The scores overflow the precision.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; work stops within one tile.</exception>
-    public AttentionResult<T> Compute<T>(AttentionProblem<T> problem, CancellationToken cancellationToken = default)
+    public AttentionResult<T> Compute<T>(IAttentionProblem<T> problem, CancellationToken cancellationToken = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(problem);
-        var findings = problem.Validate();
+        var findings = Validate(problem);
         if (findings.Count > 0)
         {
             throw new AttentionProblemException(findings);
         }
 
+        return problem.Solve(this, cancellationToken);
+    }
+
+    /// <summary>What makes <paramref name="problem"/> not computable by this engine (shapes, size limits); empty when it is.</summary>
+    public IReadOnlyList<ProblemFinding> Validate<T>(IAttentionProblem<T> problem)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return problem.Validate(_options);
+    }
+
+    internal AttentionResult<T> Solve<T>(AttentionProblem<T> problem, CancellationToken cancellationToken)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         var q = problem.Query;
         var k = problem.Key;
         var v = problem.Value;
@@ -98,7 +115,7 @@ public sealed partial class AttentionEngine
     internal void Run<T>(CoreProblem<T> core, CancellationToken cancellationToken)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        KernelRunner.Run(core, _path, _maxDegreeOfParallelism, cancellationToken);
+        KernelRunner.Run(core, _path, _options.MaxDegreeOfParallelism, cancellationToken);
         if (!TensorPrimitives.IsFiniteAll<T>(core.Output.AsSpan(0, core.Batch * core.Heads * core.N * core.Dv)))
         {
             throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);

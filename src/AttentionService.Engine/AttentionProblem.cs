@@ -8,12 +8,12 @@ namespace AttentionService.Engine;
 /// fewer heads than the query when they divide it (grouped-query attention).
 /// </summary>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>: the precision of the computation.</typeparam>
-public sealed class AttentionProblem<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <summary>Query rows, <c>[..., n, dq]</c>.</summary>
     public required TensorData<T> Query { get; init; }
 
-    /// <summary>Key rows, <c>[..., m, dk]</c>; <c>dk == dq</c> except for additive scoring.</summary>
+    /// <summary>Key rows, <c>[..., m, dk]</c>; <c>dk == dq</c> except for general and additive scoring.</summary>
     public required TensorData<T> Key { get; init; }
 
     /// <summary>Value rows, <c>[..., m, dv]</c>.</summary>
@@ -49,18 +49,17 @@ public sealed class AttentionProblem<T> where T : unmanaged, IBinaryFloatingPoin
     /// <summary>Whether the <c>[..., n, m]</c> weights are computed and returned.</summary>
     public bool ReturnWeights { get; init; } = true;
 
-    /// <summary>Checks every shape rule; an empty list means the problem is computable.</summary>
-    public IReadOnlyList<ProblemFinding> Validate()
+    IReadOnlyList<ProblemFinding> IAttentionProblem<T>.Validate(AttentionEngineOptions limits)
     {
         var rules = new ShapeRules();
-        var ok = rules.Tensor("query", Query, 2, 4) & rules.Tensor("key", Key, 2, 4) & rules.Tensor("value", Value, 2, 4);
+        var ok = rules.Tensor(ProblemPart.Query, Query, 2, 4) & rules.Tensor(ProblemPart.Key, Key, 2, 4) & rules.Tensor(ProblemPart.Value, Value, 2, 4);
         if (Scale is { } scale && !(double.IsFinite(scale) && scale > 0))
         {
-            rules.Fail("scale", $"must be a finite number > 0; it is {scale}");
+            rules.Fail(ProblemPart.Scale, $"must be a finite number > 0; it is {scale}");
         }
         else if (Scale is { } given && !(T.IsFinite(T.CreateTruncating(given)) && T.CreateTruncating(given) > T.Zero))
         {
-            rules.Fail("scale", $"{given} is not representable in {(typeof(T) == typeof(float) ? "float32" : "float64")} (it would become 0 or infinity); send \"precision\": \"float64\" or a smaller scale");
+            rules.Fail(ProblemPart.Scale, $"{given} is not representable in {(typeof(T) == typeof(float) ? "float32" : "float64")} (it would become 0 or infinity); send \"precision\": \"float64\" or a smaller scale");
         }
 
         if (!ok)
@@ -71,15 +70,15 @@ public sealed class AttentionProblem<T> where T : unmanaged, IBinaryFloatingPoin
         int rank = Query.Rank, n = Query.Dim(-2), dq = Query.Dim(-1), m = Key.Dim(-2), dk = Key.Dim(-1);
         if (Key.Rank != rank || Value.Rank != rank)
         {
-            var other = Key.Rank != rank ? ("key", Key) : ("value", Value);
-            rules.Fail(other.Item1, $"is nested {other.Item2.Rank} deep but query {rank} deep; query, key and value need the same rank (query {TensorData.Format(Query.Shape)}, {other.Item1} {TensorData.Format(other.Item2.Shape)})");
+            var (part, other) = Key.Rank != rank ? (ProblemPart.Key, Key) : (ProblemPart.Value, Value);
+            rules.Fail(part, $"is nested {other.Rank} deep but query {rank} deep; query, key and value need the same rank (query {TensorData.Format(Query.Shape)}, {part.ToString().ToLowerInvariant()} {TensorData.Format(other.Shape)})");
             return rules.Findings;
         }
 
         if (rank >= 3 && (Key.Dim(0) != Query.Dim(0) || Value.Dim(0) != Query.Dim(0)))
         {
-            var other = Key.Dim(0) != Query.Dim(0) ? ("key", Key.Dim(0)) : ("value", Value.Dim(0));
-            rules.Fail(other.Item1, $"has batch size {other.Item2} but query {Query.Dim(0)}; batch sizes must match");
+            var (part, batch) = Key.Dim(0) != Query.Dim(0) ? (ProblemPart.Key, Key.Dim(0)) : (ProblemPart.Value, Value.Dim(0));
+            rules.Fail(part, $"has batch size {batch} but query {Query.Dim(0)}; batch sizes must match");
         }
 
         if (rank == 4)
@@ -87,58 +86,60 @@ public sealed class AttentionProblem<T> where T : unmanaged, IBinaryFloatingPoin
             int hq = Query.Dim(1), hk = Key.Dim(1);
             if (hq % hk != 0)
             {
-                rules.Fail("key", $"has {hk} heads, which does not divide the query's {hq} heads (grouped-query attention needs query heads = k x key heads)");
+                rules.Fail(ProblemPart.Key, $"has {hk} heads, which does not divide the query's {hq} heads (grouped-query attention needs query heads = k x key heads)");
             }
 
             if (Value.Dim(1) != hk)
             {
-                rules.Fail("value", $"has {Value.Dim(1)} heads but key {hk}; key and value need the same heads");
+                rules.Fail(ProblemPart.Value, $"has {Value.Dim(1)} heads but key {hk}; key and value need the same heads");
             }
         }
 
         if (Value.Dim(-2) != m)
         {
-            rules.Fail("value", $"has {Value.Dim(-2)} rows but key has {m}; each key row needs one value row");
+            rules.Fail(ProblemPart.Value, $"has {Value.Dim(-2)} rows but key has {m}; each key row needs one value row");
         }
 
-        var name = ShapeRules.Name(Scoring);
-        if (Scoring != Scoring.Additive && dk != dq)
+        var name = ScoringInfo.NameOf(Scoring);
+        if (Scoring is not (Scoring.General or Scoring.Additive) && dk != dq)
         {
-            rules.Fail("key", $"rows have {dk} numbers but query rows have {dq}; {name} compares rows of equal length (query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)})");
+            rules.Fail(ProblemPart.Key, $"rows have {dk} numbers but query rows have {dq}; {name} compares rows of equal length (query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)})");
         }
 
         if (Scoring == Scoring.General)
         {
-            rules.Shape("parameters.w", W, [dq, dk], $"general scoring needs w of shape [dq, dk] = [{dq}, {dk}]");
+            rules.Shape(ProblemPart.W, W, [dq, dk], $"general scoring needs w of shape [dq, dk] = [{dq}, {dk}]");
         }
         else if (Scoring == Scoring.Additive)
         {
             var a = Wq is { Rank: 2 } ? Wq.Dim(0) : Wk is { Rank: 2 } ? Wk.Dim(0) : V is { Rank: 1 } ? V.Dim(0) : 0;
             if (a == 0)
             {
-                rules.Fail("parameters", $"additive scoring needs wq [a, {dq}], wk [a, {dk}] and v [a]");
+                rules.Fail(ProblemPart.ScoringParameters, $"additive scoring needs wq [a, {dq}], wk [a, {dk}] and v [a]");
             }
             else
             {
-                rules.Shape("parameters.wq", Wq, [a, dq], $"[a, dq]: a = {a} hidden units by the query's {dq}");
-                rules.Shape("parameters.wk", Wk, [a, dk], $"[a, dk]: a = {a} hidden units by the key's {dk}");
-                rules.Shape("parameters.v", V, [a], $"[a]: one weight per hidden unit, a = {a}");
+                rules.Shape(ProblemPart.Wq, Wq, [a, dq], $"[a, dq]: a = {a} hidden units by the query's {dq}");
+                rules.Shape(ProblemPart.Wk, Wk, [a, dk], $"[a, dk]: a = {a} hidden units by the key's {dk}");
+                rules.Shape(ProblemPart.V, V, [a], $"[a]: one weight per hidden unit, a = {a}");
             }
         }
 
         var leading = Query.Shape[..^2];
-        rules.Broadcastable("mask", Mask, leading, n, m);
-        rules.Broadcastable("bias", Bias, leading, n, m);
+        rules.Broadcastable(ProblemPart.Mask, Mask, leading, n, m);
+        rules.Broadcastable(ProblemPart.Bias, Bias, leading, n, m);
         if (rules.Ok)
         {
-            Size().Check(rules, "query");
+            Size().Check(rules, limits);
         }
 
         return rules.Findings;
     }
 
-    /// <summary>The largest buffer this problem needs and, for additive scoring, its tanh work. Call on a valid problem.</summary>
-    public ProblemSize Size()
+    AttentionResult<T> IAttentionProblem<T>.Solve(AttentionEngine engine, CancellationToken cancellationToken) => engine.Solve(this, cancellationToken);
+
+    /// <summary>What this problem costs. Call on a problem whose shapes are valid.</summary>
+    private ProblemSize Size()
     {
         long rows = Query.Length / Query.Dim(-1), keyRows = Key.Length / Key.Dim(-1);
         int n = Query.Dim(-2), m = Key.Dim(-2), dq = Query.Dim(-1), dk = Key.Dim(-1), dv = Value.Dim(-1);
@@ -146,13 +147,14 @@ public sealed class AttentionProblem<T> where T : unmanaged, IBinaryFloatingPoin
         var kvHeads = keyRows / m; // B·Hkv
         var a = Scoring == Scoring.Additive && V is not null ? V.Length : 0;
         var d = Scoring == Scoring.Additive ? a : Scoring == Scoring.General ? dk : dq;
-        var size = ProblemSize.Of(
+        var (largest, name) = ProblemSize.Largest(
             ("the output, B·H·n·dv", rows * dv),
             ("the weights, B·H·n·m", ReturnWeights ? rows * m : 0),
             ("the prepared queries", Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.General or Scoring.Additive ? rows * d : 0),
             ("the prepared keys", Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.Additive ? keyRows * d : 0),
             ("the packed keys", Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, m, d)),
             ("the packed values", ProblemSize.PackedValues(kvHeads, m, dv)));
-        return size with { AdditiveWork = Scoring == Scoring.Additive ? groups * n * m * a : 0 };
+        var scores = groups * n * m;
+        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, a, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}");
     }
 }

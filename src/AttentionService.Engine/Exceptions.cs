@@ -1,21 +1,25 @@
 namespace AttentionService.Engine;
 
-/// <summary>One thing wrong with a problem, keyed by the request field it concerns (<c>query</c>, <c>parameters.w</c>).</summary>
-/// <param name="Field">The field path.</param>
+/// <summary>One thing wrong with a problem: the part it concerns and what is wrong, naming the dimensions involved.</summary>
+/// <param name="Part">The part of the problem.</param>
 /// <param name="Message">What is wrong, naming the dimensions involved.</param>
-public sealed record ProblemFinding(string Field, string Message);
+public sealed record ProblemFinding(ProblemPart Part, string Message)
+{
+    /// <summary>The engine limit (an <see cref="AttentionEngineOptions"/> property) the problem exceeds; <c>null</c> for shape rules.</summary>
+    public string? Limit { get; init; }
+}
 
 /// <summary>Thrown when a problem given to the engine is not computable; <see cref="Findings"/> says why.</summary>
 public sealed class AttentionProblemException : ArgumentException
 {
     /// <summary>Creates the exception from the findings of a validation.</summary>
     public AttentionProblemException(IReadOnlyList<ProblemFinding> findings)
-        : base(string.Join("; ", findings.Select(f => $"{f.Field}: {f.Message}")))
+        : base(string.Join("; ", findings.Select(f => $"{f.Part}: {f.Message}")))
     {
         Findings = findings;
     }
 
-    /// <summary>What is wrong, by field.</summary>
+    /// <summary>What is wrong, by part.</summary>
     public IReadOnlyList<ProblemFinding> Findings { get; }
 }
 
@@ -25,7 +29,7 @@ public sealed class AttentionOverflowException : ArithmeticException
     /// <summary>Creates the exception for the precision that overflowed.</summary>
     public AttentionOverflowException(Precision precision)
         : base(precision == Precision.Float32
-            ? "the attention scores overflow float32 (|score| > 3.4e38); send \"precision\": \"float64\" or smaller inputs"
+            ? "the attention scores overflow float32 (|score| > 3.4e38); compute in float64 or send smaller inputs"
             : "the attention scores overflow float64 (|score| > 1.8e308); send smaller inputs")
     {
         Precision = precision;

@@ -8,7 +8,7 @@ namespace AttentionService.Engine;
 /// project out. Inputs are batched (<c>[B, n, e]</c>) or unbatched (<c>[n, e]</c>).
 /// </summary>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-public sealed class MultiheadProblem<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <summary><c>[B, n, e]</c> or <c>[n, e]</c>.</summary>
     public required TensorData<T> Query { get; init; }
@@ -64,11 +64,10 @@ public sealed class MultiheadProblem<T> where T : unmanaged, IBinaryFloatingPoin
     /// <summary>Whether the weights are computed and returned.</summary>
     public bool ReturnWeights { get; init; } = true;
 
-    /// <summary>Checks every shape rule; an empty list means the problem is computable.</summary>
-    public IReadOnlyList<ProblemFinding> Validate()
+    IReadOnlyList<ProblemFinding> IAttentionProblem<T>.Validate(AttentionEngineOptions limits)
     {
         var rules = new ShapeRules();
-        if (!(rules.Tensor("query", Query, 2, 3) & rules.Tensor("key", Key, 2, 3) & rules.Tensor("value", Value, 2, 3)))
+        if (!(rules.Tensor(ProblemPart.Query, Query, 2, 3) & rules.Tensor(ProblemPart.Key, Key, 2, 3) & rules.Tensor(ProblemPart.Value, Value, 2, 3)))
         {
             return rules.Findings;
         }
@@ -76,51 +75,51 @@ public sealed class MultiheadProblem<T> where T : unmanaged, IBinaryFloatingPoin
         var rank = Query.Rank;
         if (Key.Rank != rank || Value.Rank != rank)
         {
-            rules.Fail(Key.Rank != rank ? "key" : "value", $"query is nested {rank} deep, key {Key.Rank} and value {Value.Rank}; all three need the same rank");
+            rules.Fail(Key.Rank != rank ? ProblemPart.Key : ProblemPart.Value, $"query is nested {rank} deep, key {Key.Rank} and value {Value.Rank}; all three need the same rank");
             return rules.Findings;
         }
 
         int e = Query.Dim(-1), n = Query.Dim(-2), m = Key.Dim(-2), kdim = Key.Dim(-1), vdim = Value.Dim(-1);
         if (rank == 3 && (Key.Dim(0) != Query.Dim(0) || Value.Dim(0) != Query.Dim(0)))
         {
-            rules.Fail("key", $"batch sizes differ: query {Query.Dim(0)}, key {Key.Dim(0)}, value {Value.Dim(0)}");
+            rules.Fail(ProblemPart.Key, $"batch sizes differ: query {Query.Dim(0)}, key {Key.Dim(0)}, value {Value.Dim(0)}");
         }
 
         if (Value.Dim(-2) != m)
         {
-            rules.Fail("value", $"has {Value.Dim(-2)} rows but key has {m}; each key row needs one value row");
+            rules.Fail(ProblemPart.Value, $"has {Value.Dim(-2)} rows but key has {m}; each key row needs one value row");
         }
 
         if (NumHeads < 1 || e % NumHeads != 0)
         {
-            rules.Fail("numHeads", $"must be >= 1 and divide the embedding size {e}; it is {NumHeads}");
+            rules.Fail(ProblemPart.NumHeads, $"must be >= 1 and divide the embedding size {e}; it is {NumHeads}");
         }
 
-        rules.Shape("qProjWeight", QProjWeight, [e, e], $"[e, e] with e = {e}");
-        rules.Shape("kProjWeight", KProjWeight, [e, kdim], $"[e, kdim] with e = {e}, kdim = {kdim}");
-        rules.Shape("vProjWeight", VProjWeight, [e, vdim], $"[e, vdim] with e = {e}, vdim = {vdim}");
-        rules.Shape("outProjWeight", OutProjWeight, [e, e], $"[e, e] with e = {e}");
-        foreach (var (field, bias) in new[] { ("qProjBias", QProjBias), ("kProjBias", KProjBias), ("vProjBias", VProjBias), ("outProjBias", OutProjBias) })
+        rules.Shape(ProblemPart.QProjWeight, QProjWeight, [e, e], $"[e, e] with e = {e}");
+        rules.Shape(ProblemPart.KProjWeight, KProjWeight, [e, kdim], $"[e, kdim] with e = {e}, kdim = {kdim}");
+        rules.Shape(ProblemPart.VProjWeight, VProjWeight, [e, vdim], $"[e, vdim] with e = {e}, vdim = {vdim}");
+        rules.Shape(ProblemPart.OutProjWeight, OutProjWeight, [e, e], $"[e, e] with e = {e}");
+        foreach (var (part, bias) in new[] { (ProblemPart.QProjBias, QProjBias), (ProblemPart.KProjBias, KProjBias), (ProblemPart.VProjBias, VProjBias), (ProblemPart.OutProjBias, OutProjBias) })
         {
             if (bias is not null)
             {
-                rules.Shape(field, bias, [e], $"[e] with e = {e}");
+                rules.Shape(part, bias, [e], $"[e] with e = {e}");
             }
         }
 
         if (Mask is not null)
         {
-            rules.Shape("mask", Mask, [n, m], "query rows x key rows");
+            rules.Shape(ProblemPart.Mask, Mask, [n, m], "query rows x key rows");
         }
 
         if (Bias is not null)
         {
-            rules.Shape("bias", Bias, [n, m], "query rows x key rows");
+            rules.Shape(ProblemPart.Bias, Bias, [n, m], "query rows x key rows");
         }
 
         if (rules.Ok && NumHeads >= 1 && e % NumHeads == 0)
         {
-            Size().Check(rules, "query");
+            Size().Check(rules, limits);
         }
 
         if (KeyLengths is not null)
@@ -128,28 +127,32 @@ public sealed class MultiheadProblem<T> where T : unmanaged, IBinaryFloatingPoin
             var batch = rank == 3 ? Query.Dim(0) : 1;
             if (KeyLengths.Count != batch)
             {
-                rules.Fail("keyLengths", $"has {KeyLengths.Count} entries but the batch has {batch}");
+                rules.Fail(ProblemPart.KeyLengths, $"has {KeyLengths.Count} entries but the batch has {batch}");
             }
             else if (KeyLengths.Any(l => l < 0 || l > m))
             {
-                rules.Fail("keyLengths", $"entries must lie in 0..{m} (the key count); got [{string.Join(", ", KeyLengths)}]");
+                rules.Fail(ProblemPart.KeyLengths, $"entries must lie in 0..{m} (the key count); got [{string.Join(", ", KeyLengths)}]");
             }
         }
 
         return rules.Findings;
     }
 
-    /// <summary>The largest buffer this problem needs. Call on a problem whose shapes are valid.</summary>
-    public ProblemSize Size()
+    AttentionResult<T> IAttentionProblem<T>.Solve(AttentionEngine engine, CancellationToken cancellationToken) => engine.Solve(this, cancellationToken);
+
+    /// <summary>What this problem costs. Call on a problem whose shapes are valid.</summary>
+    private ProblemSize Size()
     {
         long batch = Query.Rank == 3 ? Query.Dim(0) : 1;
         int n = Query.Dim(-2), e = Query.Dim(-1), m = Key.Dim(-2), heads = Math.Max(NumHeads, 1);
-        return ProblemSize.Of(
+        var (largest, name) = ProblemSize.Largest(
             ("the projected queries and the output, B·n·e", batch * n * e),
             ("the projected keys and values, B·m·e", batch * m * e),
             ("the weights per head, B·numHeads·n·m", ReturnWeights ? batch * heads * n * m : 0),
             ("the key-length mask, B·n·m", KeyLengths is null ? 0 : batch * n * m),
             ("the packed keys", ProblemSize.PackedKeys(batch * heads, m, e / heads)),
             ("the packed values", ProblemSize.PackedValues(batch * heads, m, e / heads)));
+        var scores = batch * heads * n * m;
+        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, 0, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads");
     }
 }

@@ -15,7 +15,7 @@ public enum Scoring
     /// <summary>Pearson correlation: the cosine of the mean-centred rows.</summary>
     Pearson,
 
-    /// <summary>Multiplicative (Luong): <c>qᵀ W k</c> with a <c>[dq][dk]</c> matrix <c>W</c>.</summary>
+    /// <summary>Multiplicative (Luong): <c>qᵀ W k</c> with a <c>[dq][dk]</c> matrix <c>W</c>; <c>dq</c> and <c>dk</c> may differ.</summary>
     General,
 
     /// <summary>Additive (Bahdanau): <c>vᵀ tanh(Wq q + Wk k)</c>.</summary>
@@ -51,6 +51,18 @@ public sealed record ScoringInfo(Scoring Scoring, string Formula, IReadOnlyList<
         new(Scoring.General, "qᵀ W k", ["w [dq][dk]"], "1", "multiplicative attention (Luong et al.)"),
         new(Scoring.Additive, "vᵀ tanh(Wq q + Wk k)", ["wq [a][dq]", "wk [a][dk]", "v [a]"], "1", "additive attention (Bahdanau et al.)"),
     ];
+
+    /// <summary>The scoring's name, as the service's contract spells it: <c>scaled_dot</c>, <c>dot</c>, ...</summary>
+    public static string NameOf(Scoring scoring) => scoring switch
+    {
+        Scoring.ScaledDot => "scaled_dot",
+        Scoring.Dot => "dot",
+        Scoring.Cosine => "cosine",
+        Scoring.Pearson => "pearson",
+        Scoring.General => "general",
+        Scoring.Additive => "additive",
+        _ => throw new ArgumentOutOfRangeException(nameof(scoring), scoring, "not a scoring"),
+    };
 
     /// <summary>The scale used when none is given: <c>1/sqrt(dq)</c> for scaled_dot, 1 otherwise.</summary>
     public static double DefaultScaleFor(Scoring scoring, int queryDimension) =>

@@ -9,27 +9,31 @@ internal sealed class ShapeRules
 
     public bool Ok => _findings.Count == 0;
 
-    public void Fail(string field, string message) => _findings.Add(new ProblemFinding(field, message));
+    public void Fail(ProblemPart part, string message) => _findings.Add(new ProblemFinding(part, message));
+
+    public void Add(ProblemFinding finding) => _findings.Add(finding);
+
+    public void Exceeds(ProblemPart part, string limit, string message) => _findings.Add(new ProblemFinding(part, message) { Limit = limit });
 
     /// <summary>The tensor has one of the allowed ranks and no empty dimension.</summary>
-    public bool Tensor<T>(string field, TensorData<T>? tensor, int minRank, int maxRank) where T : unmanaged
+    public bool Tensor<T>(ProblemPart part, TensorData<T>? tensor, int minRank, int maxRank) where T : unmanaged
     {
         if (tensor is null)
         {
-            Fail(field, "is required");
+            Fail(part, "is required");
             return false;
         }
 
         if (tensor.Rank < minRank || tensor.Rank > maxRank)
         {
             var allowed = minRank == maxRank ? $"{minRank}" : $"{minRank} to {maxRank}";
-            Fail(field, $"must be nested {allowed} deep; it is nested {tensor.Rank} deep (shape {TensorData.Format(tensor.Shape)})");
+            Fail(part, $"must be nested {allowed} deep; it is nested {tensor.Rank} deep (shape {TensorData.Format(tensor.Shape)})");
             return false;
         }
 
         if (tensor.Length == 0)
         {
-            Fail(field, $"is empty (shape {TensorData.Format(tensor.Shape)}); every dimension needs at least one element");
+            Fail(part, $"is empty (shape {TensorData.Format(tensor.Shape)}); every dimension needs at least one element");
             return false;
         }
 
@@ -37,17 +41,17 @@ internal sealed class ShapeRules
     }
 
     /// <summary>The tensor has exactly <paramref name="expected"/> as its shape.</summary>
-    public bool Shape<T>(string field, TensorData<T>? tensor, ReadOnlySpan<int> expected, string meaning) where T : unmanaged
+    public bool Shape<T>(ProblemPart part, TensorData<T>? tensor, ReadOnlySpan<int> expected, string meaning) where T : unmanaged
     {
         if (tensor is null)
         {
-            Fail(field, $"is required, shape {TensorData.Format(expected)} ({meaning})");
+            Fail(part, $"is required, shape {TensorData.Format(expected)} ({meaning})");
             return false;
         }
 
         if (!tensor.Shape.SequenceEqual(expected))
         {
-            Fail(field, $"has shape {TensorData.Format(tensor.Shape)}; expected {TensorData.Format(expected)} ({meaning})");
+            Fail(part, $"has shape {TensorData.Format(tensor.Shape)}; expected {TensorData.Format(expected)} ({meaning})");
             return false;
         }
 
@@ -55,7 +59,7 @@ internal sealed class ShapeRules
     }
 
     /// <summary>A mask or bias is <c>[n][m]</c>, broadcast, or the query's leading dimensions followed by <c>[n][m]</c>.</summary>
-    public bool Broadcastable<T>(string field, TensorData<T>? tensor, ReadOnlySpan<int> leading, int n, int m) where T : unmanaged
+    public bool Broadcastable<T>(ProblemPart part, TensorData<T>? tensor, ReadOnlySpan<int> leading, int n, int m) where T : unmanaged
     {
         if (tensor is null)
         {
@@ -74,18 +78,7 @@ internal sealed class ShapeRules
         }
 
         var alternatives = leading.Length == 0 ? "" : $" or {TensorData.Format(full)}";
-        Fail(field, $"has shape {TensorData.Format(tensor.Shape)}; expected [{n}, {m}] (query rows x key rows){alternatives}");
+        Fail(part, $"has shape {TensorData.Format(tensor.Shape)}; expected [{n}, {m}] (query rows x key rows){alternatives}");
         return false;
     }
-
-    public static string Name(Scoring scoring) => scoring switch
-    {
-        Scoring.ScaledDot => "scaled_dot",
-        Scoring.Dot => "dot",
-        Scoring.Cosine => "cosine",
-        Scoring.Pearson => "pearson",
-        Scoring.General => "general",
-        Scoring.Additive => "additive",
-        _ => scoring.ToString(),
-    };
 }

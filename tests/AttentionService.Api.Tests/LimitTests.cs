@@ -81,9 +81,9 @@ public class LimitTests : IClassFixture<LimitTests.SmallLimitsFactory>
         using var accepted = await _factory.CreateClient().PostAsync("/v1/attention", TestData.Json(Problem(5, 5, returnWeights: false)));
 
         refused.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
-        var detail = (await TestData.ReadObjectAsync(refused))["detail"]!.GetValue<string>();
-        detail.ShouldContain("MaxReturnedWeights");
-        detail.ShouldContain("\"returnWeights\": false");
+        var body = await TestData.ReadObjectAsync(refused);
+        body["detail"]!.GetValue<string>().ShouldContain("Attention:Limits:MaxReturnedWeights");
+        body["errors"]!["returnWeights"]!.ToJsonString().ShouldContain("the output alone");
         accepted.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using AttentionService.Api.OpenApi;
+using AttentionService.Api.Attention;
+using AttentionService.Api.Multihead;
+using AttentionService.Api.SelfAttention;
 
 namespace AttentionService.Api.Tests;
 
@@ -157,7 +159,7 @@ public class OpenApiTests(AttentionServiceFactory factory)
     }
 
     public static IEnumerable<object[]> DocumentedRefusals() =>
-        new[] { ("/v1/attention", Refusals.Attention), ("/v1/attention/self", Refusals.Self), ("/v1/attention/multihead", Refusals.Multihead) }
+        new[] { ("/v1/attention", AttentionRefusals.All), ("/v1/attention/self", SelfAttentionRefusals.All), ("/v1/attention/multihead", MultiheadRefusals.All) }
             .SelectMany(e => e.Item2.Items.Select(x => new object[] { e.Item1, x.Status, x.Name }));
 
     /// <summary>The documented answers do not drift from the service: each request is replayed and answered word for word.</summary>
@@ -165,7 +167,7 @@ public class OpenApiTests(AttentionServiceFactory factory)
     [MemberData(nameof(DocumentedRefusals))]
     public async Task DocumentedRefusal_IsWhatTheServiceAnswers(string path, int status, string name)
     {
-        var refusals = path switch { "/v1/attention" => Refusals.Attention, "/v1/attention/self" => Refusals.Self, _ => Refusals.Multihead };
+        var refusals = path switch { "/v1/attention" => AttentionRefusals.All, "/v1/attention/self" => SelfAttentionRefusals.All, _ => MultiheadRefusals.All };
         var refusal = refusals.Items.Single(r => r.Status == status && r.Name == name);
         var documented = (await ProblemExampleAsync(path, status.ToString(System.Globalization.CultureInfo.InvariantCulture), name))["value"]!.AsObject();
         using var content = refusal.RequestBody is null

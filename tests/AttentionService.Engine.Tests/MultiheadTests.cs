@@ -123,7 +123,7 @@ public class MultiheadTests
             AverageWeights = average,
         };
 
-        using var result = new AttentionEngine().ComputeMultihead(problem);
+        using var result = new AttentionEngine().Compute(problem);
 
         result.Output.ShapeArray().ShouldBe(Shape(n, e));
         result.Weights!.ShapeArray().ShouldBe(average ? Shape(n, m) : Shape(heads, n, m));
@@ -142,7 +142,7 @@ public class MultiheadTests
             QProjWeight = eye, KProjWeight = eye, VProjWeight = eye, OutProjWeight = eye,
         };
 
-        problem.Validate().ShouldHaveSingleItem().Field.ShouldBe("numHeads");
+        new AttentionEngine().Validate(problem).ShouldHaveSingleItem().Part.ShouldBe(ProblemPart.NumHeads);
     }
 
     [Fact]
@@ -157,6 +157,6 @@ public class MultiheadTests
             QProjWeight = eye, KProjWeight = eye, VProjWeight = eye, OutProjWeight = huge,
         };
 
-        Should.Throw<AttentionOverflowException>(() => new AttentionEngine().ComputeMultihead(problem));
+        Should.Throw<AttentionOverflowException>(() => new AttentionEngine().Compute(problem));
     }
 }

@@ -160,7 +160,7 @@ public class PropertyTests
     {
         var problem = new AttentionProblem<float> { Query = TensorData.Wrap(new float[] { 0 }, 1, 1), Key = TensorData.Wrap(new float[] { 0 }, 1, 1), Value = TensorData.Wrap(new float[] { 0 }, 1, 1), Scale = 1e300 };
 
-        problem.Validate().ShouldHaveSingleItem().Field.ShouldBe("scale");
+        new AttentionEngine().Validate(problem).ShouldHaveSingleItem().Part.ShouldBe(ProblemPart.Scale);
     }
 
     [Fact]

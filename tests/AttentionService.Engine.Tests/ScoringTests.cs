@@ -63,10 +63,10 @@ public class ScoringTests
             Value = TensorData.Wrap(new float[] { 1, 0, 0, 1 }, 2, 2),
         };
 
-        var findings = problem.Validate();
+        var findings = new AttentionEngine().Validate(problem);
 
-        findings.ShouldContain(f => f.Field == "key" && f.Message.Contains('3') && f.Message.Contains('2'));
-        findings.ShouldContain(f => f.Field == "value" && f.Message.Contains("2 rows") && f.Message.Contains("key has 3"));
+        findings.ShouldContain(f => f.Part == ProblemPart.Key && f.Message.Contains('3') && f.Message.Contains('2'));
+        findings.ShouldContain(f => f.Part == ProblemPart.Value && f.Message.Contains("2 rows") && f.Message.Contains("key has 3"));
         Should.Throw<AttentionProblemException>(() => new AttentionEngine().Compute(problem)).Findings.ShouldBe(findings);
     }
 
@@ -83,10 +83,10 @@ public class ScoringTests
             W = TensorData.Wrap(one, 1, 1),
         };
 
-        var findings = problem.Validate();
+        var findings = new AttentionEngine().Validate(problem);
 
-        findings.ShouldContain(f => f.Field == "key" && f.Message.Contains("2 heads") && f.Message.Contains("3 heads"));
-        findings.ShouldContain(f => f.Field == "scale");
+        findings.ShouldContain(f => f.Part == ProblemPart.Key && f.Message.Contains("2 heads") && f.Message.Contains("3 heads"));
+        findings.ShouldContain(f => f.Part == ProblemPart.Scale);
     }
 
     [Fact]
@@ -100,6 +100,6 @@ public class ScoringTests
             Scoring = Scoring.General,
         };
 
-        problem.Validate().ShouldHaveSingleItem().ShouldBe(new ProblemFinding("parameters.w", "is required, shape [2, 2] (general scoring needs w of shape [dq, dk] = [2, 2])"));
+        new AttentionEngine().Validate(problem).ShouldHaveSingleItem().ShouldBe(new ProblemFinding(ProblemPart.W, "is required, shape [2, 2] (general scoring needs w of shape [dq, dk] = [2, 2])"));
     }
 }

@@ -1,7 +1,9 @@
+using AttentionService.Api.Attention;
+using AttentionService.Api.Compute;
+using AttentionService.Api.Multihead;
+using AttentionService.Api.SelfAttention;
+using AttentionService.Api.Wire;
 using AttentionService.Engine;
-using AttentionService.Api.Endpoints;
-using AttentionService.Api.Json;
-using AttentionService.Api.OpenApi;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AttentionService.Api.Health;
@@ -10,12 +12,10 @@ namespace AttentionService.Api.Health;
 /// Computes one small attention at start-up; readiness waits for it, so a replica takes traffic only once its engine
 /// works, and fails again as soon as the host starts stopping, so a gateway stops sending work.
 /// </summary>
-internal sealed partial class EngineWarmup(AttentionEngine engine, Hosting.Admission admission, ILogger<EngineWarmup> logger) : BackgroundService, IHealthCheck
+internal sealed partial class EngineWarmup(AttentionEngine engine, Admission admission, ILogger<EngineWarmup> logger) : BackgroundService, IHealthCheck
 {
     private volatile string? _failure;
     private volatile bool _ready;
-
-    public bool IsReady => _ready;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,19 +52,19 @@ internal sealed partial class EngineWarmup(AttentionEngine engine, Hosting.Admis
     /// <summary>Reads every documented request example and writes one answer, so the first request's JSON is not cold either.</summary>
     private static async Task WarmJsonAsync(AttentionResult<float> result)
     {
-        foreach (var example in Examples.Attention.Items)
+        foreach (var example in AttentionExamples.All.Items)
         {
-            JsonBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.AttentionRequest).Value?.Dispose();
+            RequestBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.AttentionRequest).Value?.Dispose();
         }
 
-        foreach (var example in Examples.Self.Items)
+        foreach (var example in SelfAttentionExamples.All.Items)
         {
-            JsonBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.SelfAttentionRequest).Value?.Dispose();
+            RequestBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.SelfAttentionRequest).Value?.Dispose();
         }
 
-        foreach (var example in Examples.Multihead.Items)
+        foreach (var example in MultiheadExamples.All.Items)
         {
-            JsonBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.MultiheadRequest).Value?.Dispose();
+            RequestBody.Parse(System.Text.Encoding.UTF8.GetBytes(example.Json), AppJsonContext.Default.MultiheadRequest).Value?.Dispose();
         }
 
         using var buffer = new PooledBufferWriter(4096);

@@ -1,6 +1,10 @@
-using AttentionService.Api.Endpoints;
+using AttentionService.Api.Attention;
+using AttentionService.Api.Errors;
 using AttentionService.Api.Health;
-using AttentionService.Api.Json;
+using AttentionService.Api.Multihead;
+using AttentionService.Api.Scorings;
+using AttentionService.Api.SelfAttention;
+using AttentionService.Api.Wire;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
 using AttentionService.Engine;
@@ -32,11 +36,13 @@ public static class ApiBuilder
 
         services.AddSingleton(sp =>
         {
-            var engine = sp.GetRequiredService<IOptions<AttentionOptions>>().Value.Engine;
+            var options = sp.GetRequiredService<IOptions<AttentionOptions>>().Value;
             return new AttentionEngine(new AttentionEngineOptions
             {
-                KernelPath = engine.KernelPath,
-                MaxDegreeOfParallelism = engine.MaxDegreeOfParallelism > 0 ? engine.MaxDegreeOfParallelism : Environment.ProcessorCount,
+                KernelPath = options.Engine.KernelPath,
+                MaxDegreeOfParallelism = options.Engine.MaxDegreeOfParallelism > 0 ? options.Engine.MaxDegreeOfParallelism : Environment.ProcessorCount,
+                MaxScoreElements = options.Limits.MaxScoreElements,
+                MaxReturnedWeights = options.Limits.MaxReturnedWeights,
             });
         });
 
@@ -50,7 +56,7 @@ public static class ApiBuilder
             // Routing answers 415 itself (the endpoints declare application/json) with no detail; say what to send.
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
             {
-                context.ProblemDetails.Detail = Problems.ApiProblems.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
+                context.ProblemDetails.Detail = ErrorResults.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
             }
         });
         services.ConfigureHttpJsonOptions(o =>
@@ -107,8 +113,20 @@ public static class ApiBuilder
         });
         app.UseResilience();
         app.MapHealth();
-        app.MapAttentionApi();
+        app.MapV1();
         return app;
+    }
+
+    /// <summary>The <c>/v1</c> endpoints, one feature folder each.</summary>
+    private static RouteGroupBuilder MapV1(this WebApplication app)
+    {
+        var auth = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth;
+        var v1 = app.MapGroup("/v1").WithTags("Attention").WithComputeConventions(auth);
+        v1.MapAttention();
+        v1.MapSelfAttention();
+        v1.MapMultihead();
+        v1.MapScorings();
+        return v1;
     }
 
     private static bool IsSha256Hex(string hash) => hash.Length == 64 && hash.All(char.IsAsciiHexDigit);

@@ -1,3 +1,4 @@
+using AttentionService.Api.Compute;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using AttentionService.Api.Security;

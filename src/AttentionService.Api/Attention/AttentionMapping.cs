@@ -1,0 +1,40 @@
+using System.Numerics;
+using AttentionService.Api.Compute;
+using AttentionService.Api.Wire;
+using AttentionService.Engine;
+
+namespace AttentionService.Api.Attention;
+
+/// <summary><c>POST /v1/attention</c> as an engine problem.</summary>
+internal sealed class AttentionMapping : IRequestMapping<AttentionRequest>
+{
+    public static Precision PrecisionOf(AttentionRequest request) => request.Precision;
+
+    public static IEnumerable<(string, TensorData<double>?)> Tensors(AttentionRequest r) =>
+        [("query", r.Query?.Data), ("key", r.Key?.Data), ("value", r.Value?.Data), ("bias", r.Bias?.Data)];
+
+    public static IAttentionProblem<T> ToProblem<T>(AttentionRequest r, WireConversion<T> wire)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => new AttentionProblem<T>
+        {
+            Query = wire.Numbers(r.Query, "query")!,
+            Key = wire.Numbers(r.Key, "key")!,
+            Value = wire.Numbers(r.Value, "value")!,
+            Scoring = r.Scoring,
+            Scale = r.Scale,
+            Causal = r.Causal,
+            Mask = wire.Booleans(r.Mask, "mask"),
+            Bias = wire.Numbers(r.Bias, "bias"),
+            W = wire.Numbers(r.Parameters?.W, FieldOf(ProblemPart.W)),
+            Wq = wire.Numbers(r.Parameters?.Wq, FieldOf(ProblemPart.Wq)),
+            Wk = wire.Numbers(r.Parameters?.Wk, FieldOf(ProblemPart.Wk)),
+            V = wire.Numbers(r.Parameters?.V, FieldOf(ProblemPart.V)),
+            ReturnWeights = r.ReturnWeights,
+        };
+
+    public static string FieldOf(ProblemPart part) => part switch
+    {
+        ProblemPart.ScoringParameters => "parameters",
+        ProblemPart.W or ProblemPart.Wq or ProblemPart.Wk or ProblemPart.V => "parameters." + part.ToString().ToLowerInvariant(),
+        _ => V1Fields.Of(part),
+    };
+}

@@ -1,0 +1,76 @@
+using AttentionService.Api.Wire;
+using AttentionService.Engine;
+
+namespace AttentionService.Api.Multihead;
+
+/// <summary>Multi-head attention with projections, as <c>torch.nn.MultiheadAttention(batch_first=True)</c> in evaluation mode.</summary>
+public sealed class MultiheadRequest : IDisposable
+{
+    /// <summary>Queries, <c>[B][n][e]</c> or unbatched <c>[n][e]</c>; <c>e</c> is the embedding size.</summary>
+    public required NumberTensor Query { get; set; }
+
+    /// <summary>Keys, <c>[B][m][kdim]</c> or <c>[m][kdim]</c>.</summary>
+    public required NumberTensor Key { get; set; }
+
+    /// <summary>Values, <c>[B][m][vdim]</c> or <c>[m][vdim]</c>.</summary>
+    public required NumberTensor Value { get; set; }
+
+    /// <summary>Number of heads, &gt;= 1, dividing <c>e</c>; each head has <c>e / numHeads</c> dimensions and scale <c>1/sqrt(e / numHeads)</c>.</summary>
+    public required int NumHeads { get; set; }
+
+    /// <summary>Query projection, <c>[e][e]</c> (PyTorch's <c>q_proj_weight</c>, or the first third of <c>in_proj_weight</c>).</summary>
+    public required NumberTensor QProjWeight { get; set; }
+
+    /// <summary>Key projection, <c>[e][kdim]</c>.</summary>
+    public required NumberTensor KProjWeight { get; set; }
+
+    /// <summary>Value projection, <c>[e][vdim]</c>.</summary>
+    public required NumberTensor VProjWeight { get; set; }
+
+    /// <summary>Output projection, <c>[e][e]</c> (<c>out_proj.weight</c>).</summary>
+    public required NumberTensor OutProjWeight { get; set; }
+
+    /// <summary>Query projection bias, <c>[e]</c>. Default zeros.</summary>
+    public NumberTensor? QProjBias { get; set; }
+
+    /// <summary>Key projection bias, <c>[e]</c>. Default zeros.</summary>
+    public NumberTensor? KProjBias { get; set; }
+
+    /// <summary>Value projection bias, <c>[e]</c>. Default zeros.</summary>
+    public NumberTensor? VProjBias { get; set; }
+
+    /// <summary>Output projection bias, <c>[e]</c>. Default zeros.</summary>
+    public NumberTensor? OutProjBias { get; set; }
+
+    /// <summary>When true, query <c>i</c> attends key <c>j</c> only when <c>j &lt;= i</c>. Default false.</summary>
+    public bool Causal { get; set; }
+
+    /// <summary>Booleans <c>[n][m]</c>, <c>true</c> = may attend (the inverse of PyTorch's boolean <c>attn_mask</c>).</summary>
+    public BoolTensor? Mask { get; set; }
+
+    /// <summary>Numbers <c>[n][m]</c> added to every head's scaled scores (PyTorch's float <c>attn_mask</c>).</summary>
+    public NumberTensor? Bias { get; set; }
+
+    /// <summary><c>[B]</c> integers in <c>0..m</c>: item <c>b</c> attends only keys <c>j &lt; keyLengths[b]</c> (the complement of <c>key_padding_mask</c>). Default: every key.</summary>
+    public int[]? KeyLengths { get; set; }
+
+    /// <summary><c>true</c> (default): weights <c>[B][n][m]</c> averaged over heads; <c>false</c>: <c>[B][numHeads][n][m]</c>.</summary>
+    public bool AverageWeights { get; set; } = true;
+
+    /// <summary>Whether the answer carries the weights. Default true.</summary>
+    public bool ReturnWeights { get; set; } = true;
+
+    /// <summary>Arithmetic precision: <c>float32</c> (default) or <c>float64</c>.</summary>
+    public Precision Precision { get; set; } = Precision.Float32;
+
+    /// <summary>Returns every tensor buffer to the pool.</summary>
+    public void Dispose()
+    {
+        foreach (var tensor in new WireTensor<double>?[] { Query, Key, Value, QProjWeight, KProjWeight, VProjWeight, OutProjWeight, QProjBias, KProjBias, VProjBias, OutProjBias, Bias })
+        {
+            tensor?.Dispose();
+        }
+
+        Mask?.Dispose();
+    }
+}
