@@ -69,13 +69,19 @@ public class OpenApiTests(AttentionServiceFactory factory)
     [InlineData("AttentionRequest", "query", "number")]
     [InlineData("AttentionRequest", "mask", "boolean")]
     [InlineData("AttentionResponse", "weights", "number")]
-    public async Task Tensors_AreArraysOfArrays(string schema, string field, string leaf)
+    public async Task Tensors_AreArraysOfArrays_OrTensorObjectsWithAnExample(string schema, string field, string leaf)
     {
         var property = (await DocumentAsync())["components"]!["schemas"]![schema]!["properties"]![field]!;
 
-        property["type"]!.GetValue<string>().ShouldBe("array");
-        property["items"]!["type"]!.GetValue<string>().ShouldBe("array");
-        property["items"]!["items"]!["type"]!.GetValue<string>().ShouldBe(leaf);
+        var nested = property["oneOf"]![0]!;
+        nested["type"]!.GetValue<string>().ShouldBe("array");
+        nested["items"]!["type"]!.GetValue<string>().ShouldBe("array");
+        nested["items"]!["items"]!["type"]!.GetValue<string>().ShouldBe(leaf);
+        var tensorObject = property["oneOf"]![1]!;
+        tensorObject["type"]!.GetValue<string>().ShouldBe("object");
+        tensorObject["required"]!.AsArray().Select(r => r!.GetValue<string>()).ShouldBe(["dtype", "shape", "data"], ignoreOrder: true);
+        tensorObject["properties"]!["data"]!["format"]!.GetValue<string>().ShouldBe("byte");
+        tensorObject["example"]!["dtype"]!.GetValue<string>().ShouldBe(leaf == "boolean" ? "bool" : "float32");
     }
 
     [Theory]

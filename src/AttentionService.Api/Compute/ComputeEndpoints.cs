@@ -78,7 +78,7 @@ internal static class ComputeEndpoints
                 {
                     if (context.Features.Get<RequestLogFeature>() is { } log)
                     {
-                        log.Shapes = string.Join(", ", TMapping.Tensors(request).Where(t => t.Data is not null).Select(t => $"{t.Field} {TensorData.Format(t.Data!.Shape)}"));
+                        log.Shapes = string.Join(", ", TMapping.Tensors(request).Where(t => t.Shape is not null).Select(t => $"{t.Field} {TensorData.Format(t.Shape)}"));
                     }
 
                     var answer = TMapping.PrecisionOf(request) == Precision.Float64
@@ -128,7 +128,7 @@ internal static class ComputeEndpoints
             var result = engine.Compute(problem, ct);
             timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
             ticket.ReleaseSlot();
-            return AttentionJsonResult.Create(result, TMapping.PrecisionOf(request), timings, ticket);
+            return AttentionJsonResult.Create(result, TMapping.PrecisionOf(request), TMapping.EncodingOf(request), timings, ticket);
         }
         catch (AttentionProblemException e)
         {

@@ -69,7 +69,8 @@ internal sealed partial class EngineWarmup(AttentionEngine engine, Admission adm
 
         using var buffer = new PooledBufferWriter(4096);
         await using var writer = new System.Text.Json.Utf8JsonWriter(buffer);
-        await AttentionResponseWriter.WriteAsync(writer, result, Precision.Float32, () => false, () => ValueTask.CompletedTask);
+        await AttentionResponseWriter.WriteAsync(writer, result, Precision.Float32, TensorEncoding.Nested, () => false, () => ValueTask.CompletedTask);
+        await AttentionResponseWriter.WriteAsync(writer, result, Precision.Float32, TensorEncoding.Base64, () => false, () => ValueTask.CompletedTask);
     }
 
     /// <summary>

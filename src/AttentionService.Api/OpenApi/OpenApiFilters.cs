@@ -7,15 +7,68 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace AttentionService.Api.OpenApi;
 
-/// <summary>Schema pieces Swashbuckle cannot infer: tensors are nested arrays, enums use their wire names.</summary>
+/// <summary>Schema pieces Swashbuckle cannot infer: tensors are nested arrays or tensor objects, enums use their wire names.</summary>
 internal static class OpenApiSchemas
 {
-    /// <summary>An array of arrays of <paramref name="leaf"/> (the rank-2 form; batches and heads nest the same way deeper).</summary>
+    /// <summary>
+    /// Either an array of arrays of <paramref name="leaf"/> (the rank-2 form; batches and heads nest the same way
+    /// deeper) or a tensor object with base64 data, as "Binary tensors (v1)" of the API contract defines it.
+    /// </summary>
     public static OpenApiSchema Tensor(JsonSchemaType leaf) => new()
     {
-        Type = JsonSchemaType.Array,
-        Items = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = leaf } },
+        OneOf =
+        [
+            new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array,
+                Items = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = leaf } },
+            },
+            TensorObject(leaf),
+        ],
     };
+
+    private static readonly string[] NumberDtypes = ["float32", "float64"];
+    private static readonly string[] BoolDtypes = ["bool"];
+
+    private static OpenApiSchema TensorObject(JsonSchemaType leaf)
+    {
+        var booleans = leaf == JsonSchemaType.Boolean;
+        return new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "A tensor object: the elements row-major and little-endian in base64 (numpy's tobytes(), a JavaScript typed array's buffer), "
+                + (booleans ? "one byte per element, 0 or 1." : "IEEE 754 float32 or float64; a float32 tensor in a float64 request is widened, a float64 one in a float32 request is narrowed."),
+            Required = new HashSet<string> { "dtype", "shape", "data" },
+            AdditionalPropertiesAllowed = false,
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["dtype"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Enum = (booleans ? BoolDtypes : NumberDtypes).Select(v => (JsonNode)JsonValue.Create(v)!).ToList(),
+                    Description = "The element type.",
+                },
+                ["shape"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Array,
+                    Items = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+                    Description = "The dimensions, outermost first, as the nested form would have them (rank 2 to 4; 1 for vectors).",
+                },
+                ["data"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Format = "byte",
+                    Description = "Standard base64 (RFC 4648 section 4, padded) of exactly product(shape) elements.",
+                },
+            },
+            Examples =
+            [
+                booleans
+                    ? JsonNode.Parse("""{"dtype": "bool", "shape": [2, 2], "data": "AQABAQ=="}""")!
+                    : JsonNode.Parse("""{"dtype": "float32", "shape": [2, 3], "data": "AACAPwAAAEAAAEBAAACAQAAAoEAAAMBA"}""")!,
+            ],
+        };
+    }
 
     public static void AddTensorTypes(SwaggerGenOptions options)
     {
@@ -30,6 +83,7 @@ internal sealed class EnumSchemaFilter : ISchemaFilter
     private static readonly Dictionary<Type, (string Name, string Meaning)[]> Meanings = new()
     {
         [typeof(Scoring)] = ScoringInfo.All.Select(s => (ScoringInfo.NameOf(s.Scoring), $"{s.Formula}, default scale {s.DefaultScale} ({s.Source})")).ToArray(),
+        [typeof(TensorEncoding)] = [("nested", "nested JSON arrays of numbers (default)"), ("base64", "tensor objects {dtype, shape, data} with the elements in base64, in the request's precision")],
         [typeof(Precision)] = [("float32", "32-bit floats (default; matches the float64 reference within 1e-5 + 1e-4·|x|)"), ("float64", "64-bit floats end to end")],
     };
 

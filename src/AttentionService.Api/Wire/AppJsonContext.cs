@@ -15,7 +15,7 @@ namespace AttentionService.Api.Wire;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     MaxDepth = 16,
-    Converters = [typeof(ScoringConverter), typeof(PrecisionConverter)])]
+    Converters = [typeof(ScoringConverter), typeof(PrecisionConverter), typeof(TensorEncodingConverter)])]
 [JsonSerializable(typeof(AttentionRequest))]
 [JsonSerializable(typeof(SelfAttentionRequest))]
 [JsonSerializable(typeof(MultiheadRequest))]
@@ -24,6 +24,9 @@ internal sealed partial class AppJsonContext : JsonSerializerContext;
 
 /// <summary>Scoring names on the wire: <c>scaled_dot</c>, <c>dot</c>, ...; numbers are refused.</summary>
 internal sealed class ScoringConverter() : JsonStringEnumConverter<Scoring>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
+
+/// <summary>Encoding names on the wire: <c>nested</c>, <c>base64</c>.</summary>
+internal sealed class TensorEncodingConverter() : JsonStringEnumConverter<TensorEncoding>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
 
 /// <summary>Precision names on the wire: <c>float32</c>, <c>float64</c>.</summary>
 internal sealed class PrecisionConverter() : JsonStringEnumConverter<Precision>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);

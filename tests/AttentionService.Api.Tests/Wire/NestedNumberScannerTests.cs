@@ -95,6 +95,18 @@ public class NestedNumberScannerTests
         JsonSerializer.Deserialize<Probe>(stream, Options)!.A.ShouldBe([1, 2, 3, 4]);
     }
 
+    [Theory]
+    [InlineData("""{"input":[[1,2],[3,4]],"causal":true,"scoring":"dot"}""")]
+    [InlineData("""{"scoring":"dot","bias":[[1,2],[3,4]], "causal": true, "input":[[1,2],[3,4]]}""")]
+    public void SourceGeneratedRequest_ReadsMembersAfterAScannedArray_EvenOutOfOrder(string json)
+    {
+        // Required members make the generated contract record body offsets and re-read other members later.
+        using var request = JsonSerializer.Deserialize(Encoding.UTF8.GetBytes(json), AppJsonContext.Default.SelfAttentionRequest)!;
+        request.Causal.ShouldBeTrue();
+        request.Scoring.ShouldBe(AttentionService.Engine.Scoring.Dot);
+        request.Input.Shape.ShouldBe([2, 2]);
+    }
+
     [Fact]
     public void Serializer_ReportsTheScannersSyntaxErrorAsAJsonException()
     {
