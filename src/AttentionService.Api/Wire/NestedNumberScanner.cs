@@ -162,11 +162,7 @@ public static class NestedNumberScanner
                 // After a value (or at the ']' of an empty array): ',' for the next one, or ']' closing arrays.
                 while (true)
                 {
-                    if (!justOpened || json[pos] != ']')
-                    {
-                        pos = SkipWhitespace(json, pos);
-                    }
-
+                    pos = SkipWhitespace(json, pos);
                     justOpened = false;
                     if (pos >= json.Length)
                     {

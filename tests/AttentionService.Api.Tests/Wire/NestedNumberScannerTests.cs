@@ -64,6 +64,31 @@ public class NestedNumberScannerTests
     }
 
     [Fact]
+    public void EveryPrefixOfABody_IsASyntaxErrorOrATensor_NeverAnException()
+    {
+        const string body = """{"input":[[1,2.5e-3,3],[5,-0,5E+2],[3, 1 ,2]] , "causal":true}""";
+        for (var length = 0; length <= body.Length; length++)
+        {
+            var prefix = Encoding.UTF8.GetBytes(body[..length]);
+            var start = Array.IndexOf(prefix, (byte)'[');
+            if (start >= 0)
+            {
+                using var scanned = NestedNumberScanner.Scan(prefix.AsSpan(start));
+                (scanned.SyntaxError is not null || scanned.Data is not null).ShouldBeTrue(body[..length]);
+            }
+
+            try
+            {
+                JsonSerializer.Deserialize(prefix, AppJsonContext.Default.SelfAttentionRequest)?.Dispose();
+            }
+            catch (JsonException)
+            {
+                // a truncated body is a 400
+            }
+        }
+    }
+
+    [Fact]
     public void ADefect_StillLetsALaterSyntaxErrorWin()
     {
         using var scanned = NestedNumberScanner.Scan("[[1,2],[3],[null]]"u8);
