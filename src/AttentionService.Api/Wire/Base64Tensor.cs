@@ -23,7 +23,7 @@ public static class Base64Tensor
 
     /// <summary>The byte count that <paramref name="base64"/> decodes to, or -1 when it is not padded standard base64.</summary>
     public static long DecodedLength(ReadOnlySpan<byte> base64) =>
-        base64.Length % 4 == 0 && Base64.IsValid(base64, out var length) && base64.IndexOfAny((byte)' ', (byte)'\t', (byte)'\r', (byte)'\n') < 0 ? length : -1;
+        base64.Length % 4 == 0 && Base64.IsValid(base64, out var length) && base64.IndexOfAny(" \t\r\n"u8) < 0 ? length : -1;
 
     /// <summary>Decodes into <paramref name="destination"/>, whose byte size must be the decoded length; false for text that is not base64.</summary>
     public static bool TryDecode<T>(ReadOnlySpan<byte> base64, Span<T> destination) where T : unmanaged
