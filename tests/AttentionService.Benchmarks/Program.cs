@@ -10,7 +10,14 @@ using AttentionService.Engine;
 // shape and implementation, with the same fields as peer/numpy_attention.py. The engine and ONNX Runtime's two attention
 // operators (float32, no weights) run on the same inputs, their samples interleaved so that the machine's noise falls
 // on all alike. With --weights the engine runs twice, with and without weights, interleaved likewise. FLOPs = 4·B·H·n·m·d, halved when causal; bytes = what must be read and written once (Q, K, V, output).
+//        dotnet run -c Release --project tests/AttentionService.Benchmarks -- --wire [--quick]   (the tensor wire, in-process)
 var quick = args.Contains("--quick");
+if (args.Contains("--wire"))
+{
+    WireBenchmark.Run(quick);
+    return;
+}
+
 var weights = args.Contains("--weights");
 var causal = args.Contains("--causal");
 var float64 = Value("--precision") == "float64";

@@ -10,8 +10,10 @@ internal sealed class AttentionMapping : IRequestMapping<AttentionRequest>
 {
     public static Precision PrecisionOf(AttentionRequest request) => request.Precision;
 
-    public static IEnumerable<(string, TensorData<double>?)> Tensors(AttentionRequest r) =>
-        [("query", r.Query?.Data), ("key", r.Key?.Data), ("value", r.Value?.Data), ("bias", r.Bias?.Data)];
+    public static TensorEncoding EncodingOf(AttentionRequest request) => request.Encoding;
+
+    public static IEnumerable<(string, int[]?)> Tensors(AttentionRequest r) =>
+        [("query", r.Query?.Shape), ("key", r.Key?.Shape), ("value", r.Value?.Shape), ("bias", r.Bias?.Shape)];
 
     public static IAttentionProblem<T> ToProblem<T>(AttentionRequest r, WireConversion<T> wire)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => new AttentionProblem<T>

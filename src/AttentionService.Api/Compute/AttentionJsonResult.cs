@@ -23,10 +23,10 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(AttentionResponse), ["application/json"]));
 
     /// <summary>The answer; <paramref name="slot"/> (the request's intake place) is released once it is written.</summary>
-    public static AttentionJsonResult Create<T>(AttentionResult<T> result, Precision precision, RequestTimings timings, IDisposable slot)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> => new Typed<T>(result, precision, timings, slot);
+    public static AttentionJsonResult Create<T>(AttentionResult<T> result, Precision precision, TensorEncoding encoding, RequestTimings timings, IDisposable slot)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => new Typed<T>(result, precision, encoding, timings, slot);
 
-    private sealed class Typed<T>(AttentionResult<T> result, Precision precision, RequestTimings timings, IDisposable slot) : AttentionJsonResult
+    private sealed class Typed<T>(AttentionResult<T> result, Precision precision, TensorEncoding encoding, RequestTimings timings, IDisposable slot) : AttentionJsonResult
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         public override async Task ExecuteAsync(HttpContext httpContext)
@@ -55,7 +55,7 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
                 }
 
                 bool ShouldFlush() => buffer.WrittenCount + writer.BytesPending > (streaming ? 64 * 1024 : BufferedBytes);
-                await AttentionResponseWriter.WriteAsync(writer, result, precision, ShouldFlush, Flush);
+                await AttentionResponseWriter.WriteAsync(writer, result, precision, encoding, ShouldFlush, Flush);
                 await writer.FlushAsync(ct);
                 var write = Stopwatch.GetElapsedTime(started);
                 written += buffer.WrittenCount;

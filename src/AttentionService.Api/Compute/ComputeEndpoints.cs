@@ -134,6 +134,6 @@ internal static class ComputeEndpoints
     {
         using var wire = new WireConversion<T>();
         var problem = TMapping.ToProblem(request, wire);
-        return run.Solve(problem, wire.Errors, TMapping.FieldOf, (result, timings, slot) => AttentionJsonResult.Create(result, precision, timings, slot));
+        return run.Solve(problem, wire.Errors, TMapping.FieldOf, (result, timings, slot) => AttentionJsonResult.Create(result, precision, TMapping.EncodingOf(request), timings, slot));
     }
 }

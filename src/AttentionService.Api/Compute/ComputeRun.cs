@@ -14,32 +14,18 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
 {
     public HttpContext Context => context;
 
-    /// <summary>Tells the request log the tensors' shapes (never their numbers), when it will write them.</summary>
-    public void LogShapes(IEnumerable<(string Field, TensorData<double>? Data)> tensors)
-    {
-        if (context.Features.Get<RequestLogFeature>() is { } log)
-        {
-            var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
-            foreach (var (field, data) in tensors)
-            {
-                if (data is not null)
-                {
-                    AppendShape(ref text, field, data.Shape);
-                }
-            }
-
-            log.Shapes = text.ToStringAndClear();
-        }
-    }
-
-    public void LogShapes(IEnumerable<(string Field, int[] Shape)> tensors)
+    /// <summary>Tells the request log the tensors' shapes (never their numbers); absent tensors have no shape.</summary>
+    public void LogShapes(IEnumerable<(string Field, int[]? Shape)> tensors)
     {
         if (context.Features.Get<RequestLogFeature>() is { } log)
         {
             var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
             foreach (var (field, shape) in tensors)
             {
-                AppendShape(ref text, field, shape);
+                if (shape is not null)
+                {
+                    AppendShape(ref text, field, shape);
+                }
             }
 
             log.Shapes = text.ToStringAndClear();

@@ -13,8 +13,11 @@ internal interface IRequestMapping<in TRequest>
 {
     static abstract Precision PrecisionOf(TRequest request);
 
+    /// <summary>The form the answer's tensors take.</summary>
+    static abstract TensorEncoding EncodingOf(TRequest request);
+
     /// <summary>The request's tensors by field name, for the request log (shapes only).</summary>
-    static abstract IEnumerable<(string Field, TensorData<double>? Data)> Tensors(TRequest request);
+    static abstract IEnumerable<(string Field, int[]? Shape)> Tensors(TRequest request);
 
     /// <summary>The problem the request describes; wire defects are recorded in <paramref name="wire"/>'s errors (the problem is then not to be computed).</summary>
     static abstract IAttentionProblem<T> ToProblem<T>(TRequest request, WireConversion<T> wire)

@@ -69,7 +69,13 @@ internal sealed partial class EngineWarmup(AttentionEngine engine, Admission adm
 
         using var buffer = new PooledBufferWriter(4096);
         await using var writer = new System.Text.Json.Utf8JsonWriter(buffer);
-        await AttentionResponseWriter.WriteAsync(writer, result, Precision.Float32, () => false, () => ValueTask.CompletedTask);
+        foreach (var encoding in new[] { TensorEncoding.Nested, TensorEncoding.Base64 })
+        {
+            writer.Reset();
+            await AttentionResponseWriter.WriteAsync(writer, result, Precision.Float32, encoding, () => false, () => ValueTask.CompletedTask);
+            await writer.FlushAsync();
+            buffer.Clear();
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using AttentionService.Api.Attention;
 using AttentionService.Api.Errors;
 using AttentionService.Api.Health;
@@ -10,6 +11,7 @@ using AttentionService.Api.OpenApi;
 using AttentionService.Api.Telemetry;
 using AttentionService.Api.V2;
 using AttentionService.Engine;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
@@ -49,6 +51,20 @@ public static class ApiBuilder
                 MaxReturnedWeights = options.Limits.MaxReturnedWeights,
             });
         });
+
+        // Compressed request bodies (gzip, deflate, br) are inflated on the way in; the body limit counts the inflated
+        // bytes (RequestBody stops reading at it), so a zip bomb is a 413 with bounded memory. Answers are compressed when
+        // the client asks, at the fastest level: on loopback a slower level costs more time than its smaller body saves.
+        services.AddRequestDecompression();
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true; // the answers reflect no secret next to client input, so BREACH has nothing to find
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ["application/json", "application/problem+json"];
+        });
+        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+        services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
 
         builder.AddResilience();
         services.AddRequestDecompression(); // gzip, deflate (zlib) and br bodies; the body limit applies to the decompressed bytes
@@ -107,6 +123,7 @@ public static class ApiBuilder
         app.UseGateway();
         app.UseMiddleware<RequestTelemetryMiddleware>();
         app.UseServiceRequestLogging();
+        app.UseResponseCompression();
         app.UseRequestDecompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

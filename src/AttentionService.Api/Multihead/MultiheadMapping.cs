@@ -10,8 +10,10 @@ internal sealed class MultiheadMapping : IRequestMapping<MultiheadRequest>
 {
     public static Precision PrecisionOf(MultiheadRequest request) => request.Precision;
 
-    public static IEnumerable<(string, TensorData<double>?)> Tensors(MultiheadRequest r) =>
-        [("query", r.Query?.Data), ("key", r.Key?.Data), ("value", r.Value?.Data), ("qProjWeight", r.QProjWeight?.Data), ("outProjWeight", r.OutProjWeight?.Data)];
+    public static TensorEncoding EncodingOf(MultiheadRequest request) => request.Encoding;
+
+    public static IEnumerable<(string, int[]?)> Tensors(MultiheadRequest r) =>
+        [("query", r.Query?.Shape), ("key", r.Key?.Shape), ("value", r.Value?.Shape), ("qProjWeight", r.QProjWeight?.Shape), ("outProjWeight", r.OutProjWeight?.Shape)];
 
     public static IAttentionProblem<T> ToProblem<T>(MultiheadRequest r, WireConversion<T> wire)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => new MultiheadProblem<T>

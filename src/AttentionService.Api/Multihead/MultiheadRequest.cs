@@ -63,10 +63,13 @@ public sealed class MultiheadRequest : IDisposable
     /// <summary>Arithmetic precision: <c>float32</c> (default) or <c>float64</c>.</summary>
     public Precision Precision { get; set; } = Precision.Float32;
 
+    /// <summary>The form of <c>output</c> and <c>weights</c> in the answer: <c>nested</c> arrays (default) or <c>base64</c> tensor objects of the precision's dtype.</summary>
+    public TensorEncoding Encoding { get; set; } = TensorEncoding.Nested;
+
     /// <summary>Returns every tensor buffer to the pool.</summary>
     public void Dispose()
     {
-        foreach (var tensor in new WireTensor<double>?[] { Query, Key, Value, QProjWeight, KProjWeight, VProjWeight, OutProjWeight, QProjBias, KProjBias, VProjBias, OutProjBias, Bias })
+        foreach (var tensor in new WireTensor?[] { Query, Key, Value, QProjWeight, KProjWeight, VProjWeight, OutProjWeight, QProjBias, KProjBias, VProjBias, OutProjBias, Bias })
         {
             tensor?.Dispose();
         }

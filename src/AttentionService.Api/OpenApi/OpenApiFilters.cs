@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using AttentionService.Api.Wire;
 using AttentionService.Engine;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -12,6 +13,7 @@ internal sealed class EnumSchemaFilter : ISchemaFilter
     private static readonly Dictionary<Type, (string Name, string Meaning)[]> Meanings = new()
     {
         [typeof(Scoring)] = ScoringInfo.All.Select(s => (ScoringInfo.NameOf(s.Scoring), $"{s.Formula}, default scale {s.DefaultScale} ({s.Source})")).ToArray(),
+        [typeof(TensorEncoding)] = [("nested", "nested JSON arrays of numbers (default)"), ("base64", "tensor objects {dtype, shape, data} with the elements in base64, in the request's precision")],
         [typeof(Precision)] = [("float32", "32-bit floats (default; matches the float64 reference within 1e-5 + 1e-4·|x|)"), ("float64", "64-bit floats end to end")],
     };
 

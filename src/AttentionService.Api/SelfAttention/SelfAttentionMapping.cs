@@ -10,7 +10,9 @@ internal sealed class SelfAttentionMapping : IRequestMapping<SelfAttentionReques
 {
     public static Precision PrecisionOf(SelfAttentionRequest request) => request.Precision;
 
-    public static IEnumerable<(string, TensorData<double>?)> Tensors(SelfAttentionRequest r) => [("input", r.Input?.Data), ("bias", r.Bias?.Data)];
+    public static TensorEncoding EncodingOf(SelfAttentionRequest request) => request.Encoding;
+
+    public static IEnumerable<(string, int[]?)> Tensors(SelfAttentionRequest r) => [("input", r.Input?.Shape), ("bias", r.Bias?.Shape)];
 
     public static IAttentionProblem<T> ToProblem<T>(SelfAttentionRequest r, WireConversion<T> wire)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

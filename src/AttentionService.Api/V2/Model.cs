@@ -103,7 +103,7 @@ internal sealed class ModelRequest
 
     public RequestInput? Input(string name) => _inputs.GetValueOrDefault(name);
 
-    public IEnumerable<(string Name, int[] Shape)> Shapes => _inputs.Values.Select(i => (i.Name, i.Shape));
+    public IEnumerable<(string Name, int[]? Shape)> Shapes => _inputs.Values.Select(i => (i.Name, (int[]?)i.Shape));
 
     public bool Boolean(string name, bool fallback) => _parameters.TryGetValue(name, out var value) ? value.GetBoolean() : fallback;
 

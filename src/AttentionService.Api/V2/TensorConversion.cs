@@ -31,12 +31,12 @@ internal sealed class TensorConversion<T> : IDisposable where T : unmanaged, IBi
                     return null;
                 }
 
-                var numbers = Own(new NumberTensor(TensorData.FromPooled(json.Take(), input.Shape, json.Count), null));
+                var numbers = Own(new NumberTensor(TensorData.FromPooled(json.Take(), input.Shape, json.Count), null, null, null));
                 return _wire.Numbers(numbers, input.Name);
             case { Binary: BinaryTensor.Of<T> same }:
                 return Finite(same.Data.Span, input.Name) ? same.Data : null;
             case { Binary: BinaryTensor.Of<double> wide }:
-                return Finite(wide.Data.Span, input.Name) ? _wire.Numbers(new NumberTensor(wide.Data, null), input.Name) : null;
+                return Finite(wide.Data.Span, input.Name) ? _wire.Numbers(new NumberTensor(wide.Data, null, null, null), input.Name) : null;
             case { Binary: BinaryTensor.Of<float> narrow }:
                 if (!Finite(narrow.Data.Span, input.Name))
                 {

@@ -14,7 +14,7 @@ namespace AttentionService.Api.Wire;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     MaxDepth = 16,
-    Converters = [typeof(ScoringConverter), typeof(PrecisionConverter)])]
+    Converters = [typeof(ScoringConverter), typeof(PrecisionConverter), typeof(TensorEncodingConverter)])]
 [JsonSerializable(typeof(AttentionRequest))]
 [JsonSerializable(typeof(SelfAttentionRequest))]
 [JsonSerializable(typeof(MultiheadRequest))]

@@ -9,3 +9,6 @@ internal sealed class ScoringConverter() : JsonStringEnumConverter<Scoring>(Json
 
 /// <summary>Precision names on the wire: <c>float32</c>, <c>float64</c>.</summary>
 internal sealed class PrecisionConverter() : JsonStringEnumConverter<Precision>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
+
+/// <summary>Encoding names on the wire: <c>nested</c>, <c>base64</c>.</summary>
+internal sealed class TensorEncodingConverter() : JsonStringEnumConverter<TensorEncoding>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);

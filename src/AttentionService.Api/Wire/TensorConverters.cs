@@ -3,46 +3,44 @@ using System.Text.Json.Serialization;
 
 namespace AttentionService.Api.Wire;
 
-/// <summary>Reads a <see cref="NumberTensor"/>; writes are not needed (answers are written by <see cref="AttentionResponseWriter"/>).</summary>
+/// <summary>
+/// Reads a <see cref="NumberTensor"/>: nested arrays through <see cref="NestedNumberScanner"/> (bytes scanned in place,
+/// no tokens), or a tensor object through <see cref="TensorObjectReader"/>. Answers are written by
+/// <see cref="AttentionResponseWriter"/>.
+/// </summary>
 internal sealed class NumberTensorConverter : JsonConverter<NumberTensor>
 {
     public override bool HandleNull => true;
 
     public override NumberTensor Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var (data, defect) = TensorJsonReader.Read<double>(ref reader, "numbers", ReadNumber);
-        return new NumberTensor(data, defect);
-    }
-
-    private static bool ReadNumber(ref Utf8JsonReader reader, out double value, out string? problem)
-    {
-        problem = null;
-        value = 0;
-        if (reader.TokenType != JsonTokenType.Number)
+        if (reader.TokenType == JsonTokenType.StartObject)
         {
-            return false; // strings ("NaN"), null, booleans, objects: a JSON type error
+            return TensorObjectReader.ReadNumbers(ref reader);
         }
 
-        if (!reader.TryGetDouble(out value) || !double.IsFinite(value))
-        {
-            problem = $"{System.Text.Encoding.UTF8.GetString(reader.ValueSpan)} is not a finite number";
-            return false;
-        }
-
-        return true;
+        using var scanned = ReaderBridge.ReadNumbers(ref reader);
+        return scanned.DefectMessage is { } message
+            ? new NumberTensor(null, null, null, new TensorDefect(scanned.DefectPath!, message))
+            : new NumberTensor(scanned.TakeData(), null, scanned.Fixups, null);
     }
 
     public override void Write(Utf8JsonWriter writer, NumberTensor value, JsonSerializerOptions options) =>
         throw new NotSupportedException("tensors are written by AttentionResponseWriter");
 }
 
-/// <summary>Reads a <see cref="BoolTensor"/>.</summary>
+/// <summary>Reads a <see cref="BoolTensor"/>: nested arrays of booleans, or a tensor object of dtype <c>bool</c>.</summary>
 internal sealed class BoolTensorConverter : JsonConverter<BoolTensor>
 {
     public override bool HandleNull => true;
 
     public override BoolTensor Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            return TensorObjectReader.ReadBooleans(ref reader);
+        }
+
         var (data, defect) = TensorJsonReader.Read<bool>(ref reader, "booleans", ReadBool);
         return new BoolTensor(data, defect);
     }

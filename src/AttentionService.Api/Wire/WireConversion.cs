@@ -6,8 +6,10 @@ using AttentionService.Engine;
 namespace AttentionService.Api.Wire;
 
 /// <summary>
-/// Turns wire tensors (always parsed as double) into engine tensors of the request's precision. Tensor defects and
-/// numbers beyond float32's range become field errors; buffers created here are returned when it is disposed.
+/// Turns wire tensors into engine tensors of the request's precision: kept as they came when the dtype matches,
+/// widened (float32 to float64, exact) or narrowed (to float32, rounded once: nested numbers carry their
+/// <see cref="Float32Fixups"/>) otherwise. Tensor defects and numbers beyond float32's range become field errors;
+/// buffers created here are returned when it is disposed.
 /// </summary>
 internal sealed class WireConversion<T> : IDisposable where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
@@ -28,23 +30,34 @@ internal sealed class WireConversion<T> : IDisposable where T : unmanaged, IBina
             return null;
         }
 
-        var source = wire.Data!;
-        if (typeof(T) == typeof(double))
+        if (wire.Doubles is { } doubles)
         {
-            return (TensorData<T>)(object)source;
+            if (typeof(T) == typeof(double))
+            {
+                return (TensorData<T>)(object)doubles;
+            }
+
+            var narrowed = Float32Fixups.Narrow(doubles, wire.Fixups, out var tooLarge);
+            _owned.Add(narrowed);
+            if (tooLarge >= 0)
+            {
+                Errors.Add(field + IndexPath(doubles.Shape, tooLarge), $"{doubles.Span[tooLarge]:R} is not finite in float32 (|x| > 3.4e38); send \"precision\": \"float64\" or smaller numbers");
+                return null;
+            }
+
+            return (TensorData<T>)(object)narrowed;
         }
 
-        var converted = TensorData.Rent<T>(source.ShapeArray());
-        _owned.Add(converted);
-        TensorPrimitives.ConvertTruncating<double, T>(source.Span, converted.Span);
-        if (converted.Length > 0 && !TensorPrimitives.IsFiniteAll<T>(converted.Span))
+        var floats = wire.Floats!;
+        if (typeof(T) == typeof(float))
         {
-            var index = FirstNonFinite(converted.Span);
-            Errors.Add(field + IndexPath(source.Shape, index), $"{source.Span[index]:R} is not finite in float32 (|x| > 3.4e38); send \"precision\": \"float64\" or smaller numbers");
-            return null;
+            return (TensorData<T>)(object)floats;
         }
 
-        return converted;
+        var widened = TensorData.Rent<T>(floats.ShapeArray());
+        _owned.Add(widened);
+        TensorPrimitives.ConvertTruncating<float, T>(floats.Span, widened.Span);
+        return widened;
     }
 
     public TensorData<bool>? Booleans(BoolTensor? wire, string field)
@@ -56,19 +69,6 @@ internal sealed class WireConversion<T> : IDisposable where T : unmanaged, IBina
         }
 
         return wire?.Data;
-    }
-
-    private static int FirstNonFinite(ReadOnlySpan<T> span)
-    {
-        for (var i = 0; i < span.Length; i++)
-        {
-            if (!T.IsFinite(span[i]))
-            {
-                return i;
-            }
-        }
-
-        return 0;
     }
 
     private static string IndexPath(ReadOnlySpan<int> shape, int flat)
