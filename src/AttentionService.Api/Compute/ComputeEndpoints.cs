@@ -30,15 +30,26 @@ internal static class ComputeEndpoints
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
-    /// <summary>
-    /// Intake (503 at once when full), read the body (I/O only), wait for a compute slot (503 when the queue is full;
-    /// the deadline covers the wait), then parse, map and compute holding the slot, and write holding the intake
-    /// place only.
-    /// </summary>
     private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> HandleAsync<TRequest, TMapping>(
         HttpContext context, AttentionEngine engine, JsonTypeInfo<TRequest> typeInfo)
         where TRequest : class, IDisposable
         where TMapping : IRequestMapping<TRequest>
+    {
+        var answer = await RunAsync(context, engine, RequestBody.ReadAsync, (body, run) => Answer<TRequest, TMapping>(body, run, typeInfo));
+        return answer is AttentionJsonResult ok ? ok : (ProblemHttpResult)answer;
+    }
+
+    /// <summary>
+    /// Intake (503 at once when full), read the body (I/O only), wait for a compute slot (503 when the queue is full;
+    /// the deadline covers the wait), then let <paramref name="answer"/> parse, map and compute holding the slot; the
+    /// answer it returns (anything but a problem) owns the intake place until it is written.
+    /// </summary>
+    public static async Task<IResult> RunAsync<TBody>(
+        HttpContext context,
+        AttentionEngine engine,
+        Func<HttpContext, long, Task<(TBody? Body, ProblemHttpResult? Problem)>> readAsync,
+        Func<TBody, ComputeRun, IResult> answer)
+        where TBody : class, IDisposable
     {
         var admission = context.RequestServices.GetRequiredService<Admission>();
         var telemetry = context.RequestServices.GetRequiredService<AttentionTelemetry>();
@@ -53,7 +64,7 @@ internal static class ComputeEndpoints
         {
             var options = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value;
             var started = Stopwatch.GetTimestamp();
-            var (body, problem) = await RequestBody.ReadAsync(context, options.Limits.MaxRequestBodyBytes);
+            var (body, problem) = await readAsync(context, options.Limits.MaxRequestBodyBytes);
             if (body is null)
             {
                 return problem!;
@@ -62,7 +73,7 @@ internal static class ComputeEndpoints
             using (body)
             {
                 var timings = new RequestTimings { Reading = Stopwatch.GetElapsedTime(started) };
-                telemetry.Read(started, timings.Reading, body.WrittenCount);
+                telemetry.Read(started, timings.Reading, body is PooledBufferWriter buffer ? buffer.WrittenCount : context.Request.ContentLength ?? 0);
                 var queued = Stopwatch.GetTimestamp();
                 if (!await ticket.WaitForSlotAsync(context.RequestAborted))
                 {
@@ -71,26 +82,9 @@ internal static class ComputeEndpoints
 
                 timings.Queue = Stopwatch.GetElapsedTime(queued);
                 telemetry.Queued(queued, timings.Queue);
-                var parsing = Stopwatch.GetTimestamp();
-                var (request, invalid) = RequestBody.Parse(body.WrittenSpan, typeInfo);
-                if (request is null)
-                {
-                    return invalid!;
-                }
-
-                using (request)
-                {
-                    if (context.Features.Get<RequestLogFeature>() is { } log)
-                    {
-                        log.Shapes = string.Join(", ", TMapping.Tensors(request).Where(t => t.Data is not null).Select(t => $"{t.Field} {TensorData.Format(t.Data!.Shape)}"));
-                    }
-
-                    var answer = TMapping.PrecisionOf(request) == Precision.Float64
-                        ? Solve<TRequest, TMapping, double>(request, engine, timings, parsing, ticket, context, telemetry)
-                        : Solve<TRequest, TMapping, float>(request, engine, timings, parsing, ticket, context, telemetry);
-                    ticketHandedOver = answer.Result is AttentionJsonResult;
-                    return answer;
-                }
+                var result = answer(body, new ComputeRun(context, engine, timings, Stopwatch.GetTimestamp(), ticket));
+                ticketHandedOver = result is not ProblemHttpResult;
+                return result;
             }
         }
         finally
@@ -99,6 +93,26 @@ internal static class ComputeEndpoints
             {
                 ticket.Dispose();
             }
+        }
+    }
+
+    private static IResult Answer<TRequest, TMapping>(PooledBufferWriter body, ComputeRun run, JsonTypeInfo<TRequest> typeInfo)
+        where TRequest : class, IDisposable
+        where TMapping : IRequestMapping<TRequest>
+    {
+        var (request, invalid) = RequestBody.Parse(body.WrittenSpan, typeInfo);
+        if (request is null)
+        {
+            return invalid!;
+        }
+
+        using (request)
+        {
+            run.LogShapes(TMapping.Tensors(request));
+            var precision = TMapping.PrecisionOf(request);
+            return precision == Precision.Float64
+                ? Solve<TRequest, TMapping, double>(request, run, precision)
+                : Solve<TRequest, TMapping, float>(request, run, precision);
         }
     }
 
@@ -113,38 +127,13 @@ internal static class ComputeEndpoints
         return ErrorResults.Create(StatusCodes.Status503ServiceUnavailable, "The service is busy", $"{reason}; retry after {admission.RetryAfterSeconds} s");
     }
 
-    /// <summary>Maps the request to a problem (422 for wire defects), and hands it to the engine, the one validator (422 for its findings).</summary>
-    private static Results<AttentionJsonResult, ProblemHttpResult> Solve<TRequest, TMapping, T>(
-        TRequest request, AttentionEngine engine, RequestTimings timings, long parsing, Admission.Ticket ticket, HttpContext context, AttentionTelemetry telemetry)
+    /// <summary>Maps the request to a problem (422 for wire defects), and hands it to the engine through <see cref="ComputeRun.Solve{T}"/>.</summary>
+    private static IResult Solve<TRequest, TMapping, T>(TRequest request, ComputeRun run, Precision precision)
         where TMapping : IRequestMapping<TRequest>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         using var wire = new WireConversion<T>();
         var problem = TMapping.ToProblem(request, wire);
-        if (wire.Errors.Any)
-        {
-            return ErrorResults.Unprocessable(wire.Errors);
-        }
-
-        timings.Parse = Stopwatch.GetElapsedTime(parsing);
-        var computeStarted = Stopwatch.GetTimestamp();
-        try
-        {
-            var result = engine.Compute(problem, context.RequestAborted);
-            timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
-            telemetry.Computed(context, ComputeRecord.Of(problem, result, engine.KernelPath, parsing, timings.Parse, timings.Compute));
-            ticket.ReleaseSlot();
-            return AttentionJsonResult.Create(result, TMapping.PrecisionOf(request), timings, ticket);
-        }
-        catch (AttentionProblemException e)
-        {
-            wire.Errors.AddRange(e.Findings, TMapping.FieldOf);
-            return ErrorResults.Unprocessable(wire.Errors);
-        }
-        catch (AttentionOverflowException e)
-        {
-            var advice = e.Precision == Precision.Float32 ? "; send \"precision\": \"float64\"" : "";
-            return ErrorResults.Create(StatusCodes.Status422UnprocessableEntity, "The scores overflow the precision", e.Message + advice);
-        }
+        return run.Solve(problem, wire.Errors, TMapping.FieldOf, (result, timings, slot) => AttentionJsonResult.Create(result, precision, timings, slot));
     }
 }

@@ -91,7 +91,7 @@ internal static class RequestBody
         }
     }
 
-    private static ProblemHttpResult TooLarge(long? length, long limit) => ErrorResults.Create(
+    internal static ProblemHttpResult TooLarge(long? length, long limit) => ErrorResults.Create(
         StatusCodes.Status413PayloadTooLarge,
         "Request body too large",
         $"the body {(length is { } l ? $"is {l} bytes" : "exceeds the limit")}; this service accepts at most {limit} bytes (Attention:Limits:MaxRequestBodyBytes)");

@@ -8,6 +8,7 @@ using AttentionService.Api.Wire;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
 using AttentionService.Api.Telemetry;
+using AttentionService.Api.V2;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,9 @@ namespace AttentionService.Api.Hosting;
 /// <summary>Composition of the service: what <c>Program.cs</c> calls.</summary>
 public static class ApiBuilder
 {
+    private static readonly PathString V1 = new("/v1");
+    private static readonly PathString V2 = new("/v2");
+
     /// <summary>Registers logging, options, the engine, health checks, JSON and OpenAPI.</summary>
     public static WebApplicationBuilder AddAttentionService(this WebApplicationBuilder builder)
     {
@@ -47,6 +51,7 @@ public static class ApiBuilder
         });
 
         builder.AddResilience();
+        services.AddRequestDecompression(); // gzip, deflate (zlib) and br bodies; the body limit applies to the decompressed bytes
         services.AddSingleton<EngineWarmup>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
@@ -58,6 +63,8 @@ public static class ApiBuilder
             {
                 context.ProblemDetails.Detail = ErrorResults.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
             }
+
+            V2Errors.AddErrorMember(context);
         });
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -84,9 +91,8 @@ public static class ApiBuilder
                 }
             }
 
-            OpenApiSchemas.AddTensorTypes(o);
-            o.SchemaFilter<EnumSchemaFilter>();
-            o.OperationFilter<RequestExamplesFilter>();
+            o.AddAttentionSchemas();
+            o.AddV2Schemas();
             o.SupportNonNullableReferenceTypes();
             o.UseAllOfToExtendReferenceSchemas();
         });
@@ -101,29 +107,38 @@ public static class ApiBuilder
         app.UseGateway();
         app.UseMiddleware<RequestTelemetryMiddleware>();
         app.UseServiceRequestLogging();
+        app.UseRequestDecompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        var ui = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Ui;
-        if (ui.Playground)
-        {
-            app.UseDefaultFiles();
-            app.UseStaticFiles();
-        }
 
-        if (ui.Swagger)
+        // The playground's files and the OpenAPI document and UI answer only GET and HEAD, and never under /v1 or /v2:
+        // an API request skips the four middlewares that would each look at its path (and the file system) only to
+        // pass it on. Either may be switched off (Attention:Ui).
+        var ui = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Ui;
+        app.UseWhen(IsSiteRequest, site =>
         {
-            app.UseSwagger();
-            app.UseSwaggerUI(o =>
+            if (ui.Playground)
             {
-                o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
-                o.DocumentTitle = "AttentionService";
-                o.EnableTryItOutByDefault();
-            });
-        }
+                site.UseDefaultFiles();
+                site.UseStaticFiles();
+            }
+
+            if (ui.Swagger)
+            {
+                site.UseSwagger();
+                site.UseSwaggerUI(o =>
+                {
+                    o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
+                    o.DocumentTitle = "AttentionService";
+                    o.EnableTryItOutByDefault();
+                });
+            }
+        });
         app.UseResilience();
         app.MapHealth();
         app.MapServiceMetrics();
         app.MapV1();
+        app.MapV2(app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth);
         return app;
     }
 
@@ -131,12 +146,20 @@ public static class ApiBuilder
     private static RouteGroupBuilder MapV1(this WebApplication app)
     {
         var auth = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth;
-        var v1 = app.MapGroup("/v1").WithTags("Attention").WithComputeConventions(auth);
+        var v1 = app.MapGroup(V1).WithTags("Attention").WithComputeConventions(auth);
         v1.MapAttention();
         v1.MapSelfAttention();
         v1.MapMultihead();
         v1.MapScorings();
         return v1;
+    }
+
+    private static bool IsSiteRequest(HttpContext context)
+    {
+        var request = context.Request;
+        return (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            && !request.Path.StartsWithSegments(V1, StringComparison.OrdinalIgnoreCase)
+            && !request.Path.StartsWithSegments(V2, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsSha256Hex(string hash) => hash.Length == 64 && hash.All(char.IsAsciiHexDigit);
