@@ -73,7 +73,7 @@ internal static class ComputeEndpoints
             using (body)
             {
                 var timings = new RequestTimings { Reading = Stopwatch.GetElapsedTime(started) };
-                telemetry.Read(started, timings.Reading, body is PooledBufferWriter buffer ? buffer.WrittenCount : context.Request.ContentLength ?? 0);
+                telemetry.Read(started, timings.Reading, context.Request.ContentLength ?? (body as PooledBufferWriter)?.WrittenCount ?? 0);
                 var queued = Stopwatch.GetTimestamp();
                 if (!await ticket.WaitForSlotAsync(context.RequestAborted))
                 {

@@ -113,7 +113,7 @@ public static class ApiBuilder
 
         // The playground's files and the OpenAPI document and UI answer only GET and HEAD, and never under /v1 or /v2:
         // an API request skips the four middlewares that would each look at its path (and the file system) only to
-        // pass it on. Either may be switched off (Attention:Ui).
+        // pass it on. Either can be switched off (Attention:Ui).
         var ui = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Ui;
         app.UseWhen(IsSiteRequest, site =>
         {
@@ -134,6 +134,7 @@ public static class ApiBuilder
                 });
             }
         });
+
         app.UseResilience();
         app.MapHealth();
         app.MapServiceMetrics();
