@@ -17,7 +17,7 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
     /// <summary>Tells the request log the tensors' shapes (never their numbers), when it will write them.</summary>
     public void LogShapes(IEnumerable<(string Field, TensorData<double>? Data)> tensors)
     {
-        if (context.Features.Get<RequestLogFeature>() is { } log)
+        if (context.Features.Get<RequestLogFeature>() is { Wanted: true } log)
         {
             var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
             foreach (var (field, data) in tensors)
@@ -34,7 +34,7 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
 
     public void LogShapes(IEnumerable<(string Field, int[] Shape)> tensors)
     {
-        if (context.Features.Get<RequestLogFeature>() is { } log)
+        if (context.Features.Get<RequestLogFeature>() is { Wanted: true } log)
         {
             var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
             foreach (var (field, shape) in tensors)
