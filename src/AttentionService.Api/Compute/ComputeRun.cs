@@ -14,10 +14,11 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
 {
     public HttpContext Context => context;
 
-    /// <summary>Tells the request log the tensors' shapes (never their numbers); absent tensors have no shape.</summary>
+<<<<<<< HEAD
+    /// <summary>Tells the request log and the spans the tensors' shapes (never their numbers), when either will use them; absent tensors have no shape.</summary>
     public void LogShapes(IEnumerable<(string Field, int[]? Shape)> tensors)
     {
-        if (context.Features.Get<RequestLogFeature>() is { } log)
+        if (context.Features.Get<RequestLogFeature>() is { Wanted: true } log)
         {
             var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
             foreach (var (field, shape) in tensors)

@@ -6,6 +6,9 @@ namespace AttentionService.Api.Logging;
 /// </summary>
 internal sealed class RequestLogFeature
 {
+    /// <summary>Whether the shapes will be used (the request line at Information, or a span); when not, the handler need not format them.</summary>
+    public bool Wanted { get; init; }
+
     /// <summary>Such as <c>query [1, 3], key [2, 3], value [2, 2]</c>; empty until a compute handler has parsed the body.</summary>
     public string? Shapes { get; set; }
 

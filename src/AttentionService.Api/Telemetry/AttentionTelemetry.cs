@@ -60,7 +60,7 @@ internal sealed class AttentionTelemetry
     {
         var status = context.Response.StatusCode;
         _requests.Add(1, new("endpoint", EndpointOf(context)), new("status", status));
-        if (RefusalReason(status, feature.Refusal) is { } reason && context.Request.Path.StartsWithSegments("/v1"))
+        if (RefusalReason(status, feature.Refusal) is { } reason && (context.Request.Path.StartsWithSegments("/v1") || context.Request.Path.StartsWithSegments("/v2")))
         {
             _refusals.Add(1, new("status", status), new("reason", reason));
         }

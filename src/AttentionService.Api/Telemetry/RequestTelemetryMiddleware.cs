@@ -10,7 +10,7 @@ namespace AttentionService.Api.Telemetry;
 /// <c>traceresponse</c> (<c>00-trace-span-flags</c>, the trace of <c>traceparent</c> when one came in), and counts it
 /// when it is answered.
 /// </summary>
-internal sealed class RequestTelemetryMiddleware(RequestDelegate next, AttentionTelemetry telemetry)
+internal sealed class RequestTelemetryMiddleware(RequestDelegate next, AttentionTelemetry telemetry, Serilog.ILogger logger)
 {
     public const string RequestIdHeader = "X-Request-Id";
     public const string TraceResponseHeader = "traceresponse";
@@ -25,6 +25,7 @@ internal sealed class RequestTelemetryMiddleware(RequestDelegate next, Attention
         var supplied = context.Request.Headers[RequestIdHeader].ToString();
         var feature = new RequestLogFeature
         {
+            Wanted = logger.IsEnabled(Serilog.Events.LogEventLevel.Information) || AttentionTelemetry.Source.HasListeners(),
             RequestId = IsWellFormed(supplied) ? supplied : activity?.TraceId.ToHexString() ?? context.TraceIdentifier,
         };
         context.Features.Set(feature);
