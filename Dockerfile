@@ -3,7 +3,9 @@
 # Run one:   docker run --rm --stop-timeout 30 -p 127.0.0.1:8080:8080 attention-service
 # The stack: docker compose up --build (deploy/README.md).
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Base images by exact version (the SDK of global.json, the runtime the tests run on); deploy/README.md says how
+# to pin their digests as well. Bump both together with global.json.
+FROM mcr.microsoft.com/dotnet/sdk:10.0.401 AS build
 WORKDIR /source
 
 # Restore from the files that decide the package graph only, so a code change reuses this layer. Only the API
@@ -19,7 +21,7 @@ RUN dotnet publish src/AttentionService.Api/AttentionService.Api.csproj -c Relea
 
 # Chiseled: no shell, no package manager, a non-root user (app, uid 1654) built in; InvariantGlobalization means
 # the service needs no ICU either.
-FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS final
+FROM mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled AS final
 WORKDIR /app
 # Production logs one compact JSON object per line. The host gives in-flight requests 25 s to finish after
 # SIGTERM; compose's stop_grace_period (30 s) and Kubernetes' terminationGracePeriodSeconds (35 s) leave it that.

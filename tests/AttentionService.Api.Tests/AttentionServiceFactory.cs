@@ -14,6 +14,9 @@ public class AttentionServiceFactory : WebApplicationFactory<Program>
     /// <summary>Every log message the host wrote, in order.</summary>
     public IReadOnlyCollection<string> Logs => _logs.Messages;
 
+    /// <summary>Every log event the host wrote, with its level and properties, in order.</summary>
+    public IReadOnlyCollection<LogEntry> Entries => _logs.Entries;
+
     /// <summary>Where the current test wants the host's logs.</summary>
     public ITestOutputHelper? Output
     {
@@ -39,6 +42,8 @@ public class AttentionServiceFactory : WebApplicationFactory<Program>
     {
         public ConcurrentQueue<string> Messages { get; } = new();
 
+        public ConcurrentQueue<LogEntry> Entries { get; } = new();
+
         public ITestOutputHelper? Output { get; set; }
 
         public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
@@ -57,6 +62,10 @@ public class AttentionServiceFactory : WebApplicationFactory<Program>
             {
                 var line = $"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}";
                 provider.Messages.Enqueue(line);
+                var properties = state is IEnumerable<KeyValuePair<string, object?>> pairs
+                    ? pairs.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value?.ToString() ?? "")
+                    : [];
+                provider.Entries.Enqueue(new LogEntry(logLevel, category, formatter(state, exception), properties));
                 try
                 {
                     provider.Output?.WriteLine(line);
@@ -69,6 +78,9 @@ public class AttentionServiceFactory : WebApplicationFactory<Program>
         }
     }
 }
+
+/// <summary>One log event as a Microsoft.Extensions.Logging provider saw it; property values as text (strings unquoted).</summary>
+public sealed record LogEntry(LogLevel Level, string Category, string Message, IReadOnlyDictionary<string, string> Properties);
 
 [CollectionDefinition(nameof(SharedService))]
 public sealed class SharedService : ICollectionFixture<AttentionServiceFactory>;

@@ -54,10 +54,14 @@ public class HostingTests(AttentionServiceFactory factory, ITestOutputHelper out
         using var response = await factory.CreateClient().PostAsync("/v1/attention", TestData.Json($$"""{"query":[{{row}}],"key":[{{row}},{{row}},{{row}}],"value":[[1],[2],[3]]}"""));
         response.EnsureSuccessStatusCode();
 
-        var line = factory.Logs.Single(l => l.Contains("query [1, 13], key [3, 13], value [3, 1]"));
-        line.ShouldContain("POST /v1/attention responded 200 in ");
-        line.ShouldMatch(@"in \d+\.\d{3} ms");
-        line.ShouldMatch("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]");
+        var line = factory.Entries.Single(e => e.Properties.GetValueOrDefault("Shapes") == "query [1, 13], key [3, 13], value [3, 1]");
+        line.Level.ShouldBe(Microsoft.Extensions.Logging.LogLevel.Information);
+        line.Message.ShouldMatch(@"^HTTP ""POST"" ""/v1/attention"" responded 200 in \d+\.\d{3} ms query \[1, 13\], key \[3, 13\], value \[3, 1\]$");
+        line.Properties["TraceId"].ShouldMatch("^[0-9a-f]{32}$");
+        line.Properties["SpanId"].ShouldMatch("^[0-9a-f]{16}$");
+        line.Properties["RequestId"].ShouldBe(line.Properties["TraceId"]); // no X-Request-Id was sent
+        line.Properties["ClientAddress"].ShouldNotBeNullOrEmpty();
+        response.Headers.GetValues("traceresponse").Single().ShouldStartWith($"00-{line.Properties["TraceId"]}-{line.Properties["SpanId"]}-");
         factory.Logs.ShouldNotContain(l => l.Contains("1.2345"));
     }
 

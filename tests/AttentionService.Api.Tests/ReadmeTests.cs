@@ -35,9 +35,16 @@ public partial class ReadmeTests(AttentionServiceFactory factory)
         }
     }
 
+    [GeneratedRegex("\"traceId\":\"00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\"")]
+    private static partial Regex TraceId();
+
+    /// <summary>
+    /// Byte for byte what the service answers (on this project's machines, whose widest kernel path the README's
+    /// numbers come from); only the trace id, new for every request, is written <c>00-…</c>.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Examples))]
-    public async Task CurlExample_AnswersWhatTheReadmeSays(string command, string answer)
+    public async Task CurlExample_AnswersExactlyWhatTheReadmeSays(string command, string answer)
     {
         var path = PathPattern().Match(command).Groups["path"].Value;
         var body = BodyPattern().Match(command).Groups["body"].Value;
@@ -46,43 +53,8 @@ public partial class ReadmeTests(AttentionServiceFactory factory)
 
         var expected = JsonNode.Parse(answer.Replace("\"00-…\"", "null", StringComparison.Ordinal))!.AsObject();
         response.StatusCode.ShouldBe((HttpStatusCode)(expected["status"]?.GetValue<int>() ?? 200));
-        ShouldAgree(await TestData.ReadObjectAsync(response), expected, "$");
-    }
-
-    private static void ShouldAgree(JsonNode? actual, JsonNode? expected, string path)
-    {
-        switch (expected)
-        {
-            case JsonObject e:
-                var a = actual.ShouldBeOfType<JsonObject>(path);
-                a.Where(p => p.Key != "traceId").Select(p => p.Key).ShouldBe(e.Where(p => p.Key != "traceId").Select(p => p.Key), ignoreOrder: true, path);
-                foreach (var (key, value) in e.Where(p => p.Key != "traceId"))
-                {
-                    ShouldAgree(a[key], value, $"{path}.{key}");
-                }
-
-                break;
-            case JsonArray e:
-                var items = actual.ShouldBeOfType<JsonArray>(path);
-                items.Count.ShouldBe(e.Count, path);
-                for (var i = 0; i < e.Count; i++)
-                {
-                    ShouldAgree(items[i], e[i], $"{path}[{i}]");
-                }
-
-                break;
-            default:
-                if (expected!.GetValueKind() == System.Text.Json.JsonValueKind.Number)
-                {
-                    actual!.GetValue<double>().ShouldBe(expected.GetValue<double>(), 1e-6 + (1e-6 * Math.Abs(expected.GetValue<double>())), path);
-                }
-                else
-                {
-                    actual!.ToJsonString().ShouldBe(expected.ToJsonString(), path);
-                }
-
-                break;
-        }
+        var actual = TraceId().Replace(await response.Content.ReadAsStringAsync(), "\"traceId\":\"00-…\"");
+        actual.ShouldBe(answer);
     }
 
     private static string RepositoryRoot()

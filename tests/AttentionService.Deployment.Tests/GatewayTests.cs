@@ -73,7 +73,7 @@ public class GatewayTests(DeploymentFixture fixture)
         }
 
         var direct = Http.NewTraceId();
-        using (var response = await client.SendAsync(Http.Get(new Uri(deployment.Api, "health/live"), direct)))
+        using (var response = await client.SendAsync(Http.Get(new Uri(deployment.Api, "v1/scorings"), direct)))
         {
             response.StatusCode.ShouldBe(HttpStatusCode.OK);
         }

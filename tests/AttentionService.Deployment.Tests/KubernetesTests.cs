@@ -26,10 +26,74 @@ public class KubernetesTests
 
         deployment["apiVersion"].Text.ShouldBe("apps/v1");
         deployment["spec"]["replicas"].Int.ShouldBe(2);
-        container["image"].Text.ShouldBe(Manifests.ServiceImage);
+        container["image"].Text.ShouldStartWith(Manifests.ServiceImage + ":");
         var port = container["ports"].Items.ShouldHaveSingleItem();
         port["containerPort"].Int.ShouldBe(8080);
         port["name"].Text.ShouldBe("http");
+    }
+
+    [Fact]
+    public void Images_ArePinnedToAVersion_NeverLatest()
+    {
+        var container = Manifests.Container();
+        var tag = container["image"].Text.Split(':')[^1];
+        var kustomized = Yaml.Load($"{Manifests.KubernetesDirectory}/kustomization.yaml")["images"].Items.ShouldHaveSingleItem()["newTag"].Text;
+
+        container["imagePullPolicy"].Text.ShouldBe("IfNotPresent");
+        tag.ShouldMatch(@"^\d+\.\d+\.\d+$");
+        kustomized.ShouldBe(tag, "kustomization.yaml and the Deployment name the same release");
+        Manifests.ComposeGateway().Service["image"].Text.ShouldMatch(@"^nginx:\d+\.\d+\.\d+-alpine$");
+        Dockerfile.Load().All("FROM").ShouldAllBe(f => !f.Contains(":latest") && System.Text.RegularExpressions.Regex.IsMatch(f, @":\d+\.\d+\.\d+"));
+    }
+
+    [Fact]
+    public void CpuRequest_IsTheLimit_InWholeCores_AsTheEngineSizesItsThreadsByTheLimit()
+    {
+        var resources = Manifests.Container()["resources"];
+        var request = resources["requests"]["cpu"].Text;
+
+        request.ShouldBe(resources["limits"]["cpu"].Text, "the engine runs one compute thread per core of the limit; the request must give it those cores");
+        request.ShouldMatch(@"^\d+$", "whole cores: the runtime rounds a fractional limit up to a whole processor");
+        Manifests.ConfigMapData().GetValueOrDefault("Attention__Engine__MaxConcurrency", "0").ShouldBe("0", "one computation slot per core");
+        foreach (var (name, replica) in Manifests.ComposeReplicas())
+        {
+            var limits = replica["deploy"]["resources"]["limits"]["cpus"].Text;
+            replica["deploy"]["resources"]["reservations"]["cpus"].Text.ShouldBe(limits, name);
+            double.Parse(limits, System.Globalization.CultureInfo.InvariantCulture).ShouldBe(Math.Round(double.Parse(limits, System.Globalization.CultureInfo.InvariantCulture)), name);
+        }
+    }
+
+    [Fact]
+    public void QueueAutoscaling_Overlay_ScalesOnCpuAndOnTheQueueDepthTheServiceExports()
+    {
+        const string overlay = $"{Manifests.KubernetesDirectory}/queue-autoscaling";
+        var kustomization = Yaml.Load($"{overlay}/kustomization.yaml");
+        kustomization["resources"].Items.Select(r => r.Text).ShouldBe(["../"]);
+        var patch = kustomization["patches"].Items.ShouldHaveSingleItem()["path"].Text;
+        var hpa = Yaml.Load($"{overlay}/{patch}");
+
+        hpa["kind"].Text.ShouldBe("HorizontalPodAutoscaler");
+        hpa["metadata"]["name"].Text.ShouldBe(Manifests.Kind("HorizontalPodAutoscaler")["metadata"]["name"].Text);
+        var metrics = hpa["spec"]["metrics"].Items.ToList();
+        metrics.Select(m => m["type"].Text).ShouldBe(["Resource", "Pods"]);
+        metrics[0]["resource"]["name"].Text.ShouldBe("cpu");
+        var queue = metrics[1]["pods"]["metric"]["name"].Text;
+        queue.ShouldBe("attention_queue_depth");
+
+        // The adapter serves that series, and the service exports it (the instrument attention.queue.depth).
+        Yaml.Load($"{overlay}/prometheus-adapter-values.yaml")["rules"]["custom"].Items.ShouldHaveSingleItem()["seriesQuery"].Text.ShouldStartWith(queue + "{");
+        Repo.Read("src/AttentionService.Api/Telemetry/AttentionTelemetry.cs").ShouldContain($"\"{queue.Replace('_', '.')}\"");
+        Repo.Read("deploy/README.md").ShouldContain($"`{queue}`");
+    }
+
+    [Fact]
+    public void Pods_AreAnnotatedForPrometheus_OnTheMetricsPath()
+    {
+        var annotations = Manifests.Kind("Deployment")["spec"]["template"]["metadata"]["annotations"];
+
+        annotations["prometheus.io/scrape"].Text.ShouldBe("true");
+        annotations["prometheus.io/port"].Int.ShouldBe(Manifests.Container()["ports"][0]["containerPort"].Int);
+        annotations["prometheus.io/path"].Text.ShouldBe("/metrics");
     }
 
     [Fact]

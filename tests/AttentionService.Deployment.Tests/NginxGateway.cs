@@ -29,6 +29,9 @@ public sealed class NginxGateway : IDisposable
 
     public string Tail => _process.Tail();
 
+    /// <summary>What nginx wrote so far: its access log (stdout) and error log (stderr).</summary>
+    public IReadOnlyCollection<string> Lines => _process.Lines;
+
     public static async Task<NginxGateway> StartAsync(IReadOnlyList<Uri> upstreams)
     {
         var directory = Directory.CreateTempSubdirectory("attention-nginx-");

@@ -58,6 +58,9 @@ internal sealed class Admission : IDisposable
     /// <summary>How many requests hold a compute slot now.</summary>
     public long Running => PermitLimit - (_compute.GetStatistics()?.CurrentAvailablePermits ?? PermitLimit);
 
+    /// <summary>How many requests wait for a compute slot now.</summary>
+    public long Waiting => _compute.GetStatistics()?.CurrentQueuedCount ?? 0;
+
     /// <summary>Step one: a place for the request's body, or the reason there is none. Never waits.</summary>
     public Ticket? TryEnter(out string? refusal)
     {

@@ -35,6 +35,7 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
             var ct = httpContext.RequestAborted;
             var started = Stopwatch.GetTimestamp();
             var streaming = false;
+            long written = 0;
             using var buffer = new PooledBufferWriter(16 * 1024);
             try
             {
@@ -49,6 +50,7 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
                     }
 
                     await response.Body.WriteAsync(buffer.WrittenMemory, ct);
+                    written += buffer.WrittenCount;
                     buffer.Clear();
                 }
 
@@ -56,6 +58,7 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
                 await AttentionResponseWriter.WriteAsync(writer, result, precision, ShouldFlush, Flush);
                 await writer.FlushAsync(ct);
                 var write = Stopwatch.GetElapsedTime(started);
+                written += buffer.WrittenCount;
                 if (streaming)
                 {
                     await response.Body.WriteAsync(buffer.WrittenMemory, ct);
@@ -70,6 +73,8 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
                     response.ContentLength = buffer.WrittenCount;
                     await response.Body.WriteAsync(buffer.WrittenMemory, ct);
                 }
+
+                httpContext.RequestServices.GetRequiredService<Telemetry.AttentionTelemetry>().Written(started, Stopwatch.GetElapsedTime(started), written);
             }
             finally
             {

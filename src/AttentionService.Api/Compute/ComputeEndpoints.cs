@@ -4,6 +4,8 @@ using System.Numerics;
 using System.Text.Json.Serialization.Metadata;
 using AttentionService.Api.Errors;
 using AttentionService.Api.Hosting;
+using AttentionService.Api.Logging;
+using AttentionService.Api.Telemetry;
 using AttentionService.Api.Wire;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,6 +52,7 @@ internal static class ComputeEndpoints
         where TBody : class, IDisposable
     {
         var admission = context.RequestServices.GetRequiredService<Admission>();
+        var telemetry = context.RequestServices.GetRequiredService<AttentionTelemetry>();
         var ticket = admission.TryEnter(out var refusal);
         if (ticket is null)
         {
@@ -70,6 +73,7 @@ internal static class ComputeEndpoints
             using (body)
             {
                 var timings = new RequestTimings { Reading = Stopwatch.GetElapsedTime(started) };
+                telemetry.Read(started, timings.Reading, context.Request.ContentLength ?? (body as PooledBufferWriter)?.WrittenCount ?? 0);
                 var queued = Stopwatch.GetTimestamp();
                 if (!await ticket.WaitForSlotAsync(context.RequestAborted))
                 {
@@ -77,6 +81,7 @@ internal static class ComputeEndpoints
                 }
 
                 timings.Queue = Stopwatch.GetElapsedTime(queued);
+                telemetry.Queued(queued, timings.Queue);
                 var result = answer(body, new ComputeRun(context, engine, timings, Stopwatch.GetTimestamp(), ticket));
                 ticketHandedOver = result is not ProblemHttpResult;
                 return result;
@@ -113,6 +118,7 @@ internal static class ComputeEndpoints
 
     private static ProblemHttpResult Busy(HttpContext context, Admission admission, string reason)
     {
+        RequestLogFeature.Refused(context, admission.Draining ? "shutting_down" : "busy");
         context.Response.Headers.RetryAfter = admission.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
 
         // Closing the connection spares the server from draining a body it will never read: under overload that

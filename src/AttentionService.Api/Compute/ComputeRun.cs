@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using AttentionService.Api.Errors;
 using AttentionService.Api.Logging;
+using AttentionService.Api.Telemetry;
 using AttentionService.Engine;
 
 namespace AttentionService.Api.Compute;
@@ -13,10 +14,10 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
 {
     public HttpContext Context => context;
 
-    /// <summary>Tells the request log the tensors' shapes (never their numbers), when it will write them.</summary>
+    /// <summary>Tells the request log and telemetry the tensors' shapes (never their numbers), formatted into one string.</summary>
     public void LogShapes(IEnumerable<(string Field, TensorData<double>? Data)> tensors)
     {
-        if (context.Features.Get<RequestLogFeature>() is { Wanted: true } log)
+        if (context.Features.Get<RequestLogFeature>() is { } log)
         {
             var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
             foreach (var (field, data) in tensors)
@@ -33,7 +34,7 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
 
     public void LogShapes(IEnumerable<(string Field, int[] Shape)> tensors)
     {
-        if (context.Features.Get<RequestLogFeature>() is { Wanted: true } log)
+        if (context.Features.Get<RequestLogFeature>() is { } log)
         {
             var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
             foreach (var (field, shape) in tensors)
@@ -83,6 +84,7 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
         {
             var result = engine.Compute(problem, context.RequestAborted);
             timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
+            context.RequestServices.GetRequiredService<AttentionTelemetry>().Computed(context, ComputeRecord.Of(problem, result, engine.KernelPath, parsing, timings.Parse, timings.Compute));
             ticket.ReleaseSlot();
             return answer(result, timings, ticket);
         }

@@ -7,13 +7,12 @@ using AttentionService.Api.SelfAttention;
 using AttentionService.Api.Wire;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
+using AttentionService.Api.Telemetry;
 using AttentionService.Api.V2;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using Serilog;
-using Serilog.Settings.Configuration;
 
 namespace AttentionService.Api.Hosting;
 
@@ -27,7 +26,8 @@ public static class ApiBuilder
     public static WebApplicationBuilder AddAttentionService(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddSerilog();
+        builder.AddServiceLogging();
+        builder.AddServiceTelemetry();
         builder.AddGateway();
         var services = builder.Services;
 
@@ -91,10 +91,8 @@ public static class ApiBuilder
                 }
             }
 
-            OpenApiSchemas.AddTensorTypes(o);
+            o.AddAttentionSchemas();
             o.AddV2Schemas();
-            o.SchemaFilter<EnumSchemaFilter>();
-            o.OperationFilter<RequestExamplesFilter>();
             o.SupportNonNullableReferenceTypes();
             o.UseAllOfToExtendReferenceSchemas();
         });
@@ -107,28 +105,39 @@ public static class ApiBuilder
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseGateway();
-        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseMiddleware<RequestTelemetryMiddleware>();
+        app.UseServiceRequestLogging();
         app.UseRequestDecompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
         // The playground's files and the OpenAPI document and UI answer only GET and HEAD, and never under /v1 or /v2:
         // an API request skips the four middlewares that would each look at its path (and the file system) only to
-        // pass it on.
+        // pass it on. Either can be switched off (Attention:Ui).
+        var ui = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Ui;
         app.UseWhen(IsSiteRequest, site =>
         {
-            site.UseDefaultFiles();
-            site.UseStaticFiles();
-            site.UseSwagger();
-            site.UseSwaggerUI(o =>
+            if (ui.Playground)
             {
-                o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
-                o.DocumentTitle = "AttentionService";
-                o.EnableTryItOutByDefault();
-            });
+                site.UseDefaultFiles();
+                site.UseStaticFiles();
+            }
+
+            if (ui.Swagger)
+            {
+                site.UseSwagger();
+                site.UseSwaggerUI(o =>
+                {
+                    o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
+                    o.DocumentTitle = "AttentionService";
+                    o.EnableTryItOutByDefault();
+                });
+            }
         });
+
         app.UseResilience();
         app.MapHealth();
+        app.MapServiceMetrics();
         app.MapV1();
         app.MapV2(app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth);
         return app;
@@ -155,21 +164,4 @@ public static class ApiBuilder
     }
 
     private static bool IsSha256Hex(string hash) => hash.Length == 64 && hash.All(char.IsAsciiHexDigit);
-
-    /// <summary>
-    /// Serilog through Microsoft.Extensions.Logging (Serilog.AspNetCore cannot be restored here): levels from the
-    /// <c>Serilog</c> section, readable text in Development and compact JSON otherwise. No static bootstrap logger,
-    /// so several hosts in one process (tests) each keep their own.
-    /// </summary>
-    private static void AddSerilog(this WebApplicationBuilder builder)
-    {
-        var configuration = new LoggerConfiguration()
-            .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(typeof(Log).Assembly) { SectionName = "Serilog" })
-            .Enrich.FromLogContext();
-        configuration = builder.Environment.IsDevelopment()
-            ? configuration.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-            : configuration.WriteTo.Console(new CompactJsonFormatter());
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(configuration.CreateLogger(), dispose: true);
-    }
 }

@@ -21,6 +21,19 @@ public sealed class AttentionOptions
     /// <summary>Optional API keys and per-key rate limits.</summary>
     [ValidateObjectMembers]
     public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>Swagger UI and the playground: on by default, either may be switched off in production.</summary>
+    public UiOptions Ui { get; set; } = new();
+}
+
+/// <summary>The browser-facing parts of the service.</summary>
+public sealed class UiOptions
+{
+    /// <summary>Serve Swagger UI at <c>/swagger</c> and the OpenAPI document at <c>/swagger/v1/swagger.json</c>. Default true.</summary>
+    public bool Swagger { get; set; } = true;
+
+    /// <summary>Serve the playground (static files) at <c>/</c>. Default true.</summary>
+    public bool Playground { get; set; } = true;
 }
 
 /// <summary>Size limits; each answers 413 or 422 when exceeded.</summary>

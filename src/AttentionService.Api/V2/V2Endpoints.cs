@@ -26,9 +26,12 @@ internal static class V2Endpoints
     {
         var v2 = app.MapGroup("/v2").WithTags("Open Inference Protocol (v2)");
         v2.MapGet("", () => TypedResults.Ok(new ServerMetadata("attention-service", Version, ["binary_tensor_data"])))
-            .WithName("V2ServerMetadata").WithSummary("Server metadata: name, version and the protocol extensions spoken");
-        v2.MapGet("/health/live", () => TypedResults.Ok()).WithName("V2Live").WithSummary("200 while the process answers");
-        v2.MapGet("/health/ready", ReadyAsync).WithName("V2Ready").WithSummary("200 once the engine is warm and while the service is not stopping, else 503");
+            .WithName("V2ServerMetadata").WithSummary("Server metadata: name, version and the protocol extensions spoken")
+            .WithDescription("What a V2 client asks first: the server's name and version, and the extensions it speaks (binary_tensor_data).");
+        v2.MapGet("/health/live", () => TypedResults.Ok()).WithName("V2Live").WithSummary("200 while the process answers")
+            .WithDescription("Liveness: 200 with an empty body while the process answers (same meaning as /health/live).");
+        v2.MapGet("/health/ready", ReadyAsync).WithName("V2Ready").WithSummary("200 once the engine is warm and while the service is not stopping, else 503")
+            .WithDescription("Readiness: 200 with an empty body once the engine is warm, 503 before and while shutting down (same meaning as /health/ready).");
 
         var models = v2.MapGroup("/models/{model}").WithComputeConventions(auth);
         foreach (var prefix in new[] { "", "/versions/{version}" })
@@ -36,9 +39,13 @@ internal static class V2Endpoints
             var versioned = prefix.Length > 0 ? "Version" : "";
             models.MapGet(prefix, Metadata).WithName("V2ModelMetadata" + versioned)
                 .WithSummary("Model metadata: inputs and outputs with datatype and shape (-1 for a variable dimension)")
+                .WithDescription("The model's name, versions and platform, and each input and output with its datatype and shape; 404 for an unknown model.")
                 .ProducesProblem(StatusCodes.Status404NotFound);
             models.MapGet(prefix + "/ready", ModelReadyAsync).WithName("V2ModelReady" + versioned)
                 .WithSummary("200 when the model can take inferences, 503 while the engine is not ready")
+                .WithDescription("Model readiness: 200 with an empty body when the model can take inferences, 503 while the engine is not ready; 404 for an unknown model.")
+                .Produces(StatusCodes.Status200OK)
+                .Produces(StatusCodes.Status503ServiceUnavailable)
                 .ProducesProblem(StatusCodes.Status404NotFound);
             models.MapPost(prefix + "/infer", InferAsync).WithName("V2Infer" + versioned)
                 .WithSummary("Inference: attention, self_attention or multihead_attention")

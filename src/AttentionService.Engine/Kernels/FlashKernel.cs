@@ -24,17 +24,9 @@ internal static class FlashKernel<T, TVec, TOps>
         CoreProblem<T> p, in TileShape shape, PackedInputs<T> packed, int bh, int i0, int rows, int keyStart, int keyEnd,
         Scratch<T> s, PartialResults<T>? partial, int slot, CancellationToken ct)
     {
-        int b = bh / p.Heads, h = bh % p.Heads, kvh = h / p.GroupSize;
-        var bkv = (b * p.KvHeads) + kvh;
-        int n = p.N, m = p.M, d = p.D, dv = p.Dv;
-        int brPad = shape.RowsPadded(rows), bc = shape.KeyTile, bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded;
-        var qOff = (((long)b * p.Heads) + h) * n * d;
-        var kOff = (((long)b * p.KvHeads) + kvh) * m * d;
-        var vOff = bkv * packed.ValueHeadStride;
-        var oOff = (((long)b * p.Heads) + h) * n * dv;
-        var wOff = (((long)b * p.Heads) + h) * n * m;
-        var maskOff = (b * p.MaskBatchStride) + (h * p.MaskHeadStride);
-        var biasOff = (b * p.BiasBatchStride) + (h * p.BiasHeadStride);
+        var head = HeadOffsets.Of(p, bh, packed.ValueHeadStride);
+        int m = p.M, d = p.D, dv = p.Dv;
+        int brPad = shape.RowsPadded(rows), bc = shape.KeyTile, dvPad = shape.DvPadded;
         var additive = p.AdditiveV is not null;
         var tiles = (m + bc - 1) / bc;
 
@@ -42,7 +34,7 @@ internal static class FlashKernel<T, TVec, TOps>
         // family they are interleaved by blocks of RowBlock rows, [block][d][RowBlock], so the micro-kernel walks one
         // pointer with constant offsets; additive keeps plain rows.
         var qs = s.Q.AsSpan(0, brPad * d);
-        var qSource = p.Q.AsSpan((int)(qOff + ((long)i0 * d)), rows * d);
+        var qSource = p.Q.AsSpan((int)(head.Query + ((long)i0 * d)), rows * d);
         if (additive)
         {
             qSource.CopyTo(qs);
@@ -65,49 +57,29 @@ internal static class FlashKernel<T, TVec, TOps>
             s.TileMax.AsSpan(0, rows * tiles).Fill(T.NegativeInfinity);
         }
 
-        var lastRow = i0 + rows - 1;
+        // Keys outermost: each key tile (hot in L2 once scored) serves every query tile of the span before the next.
+        var queryTile = shape.QueryTile;
         for (int t = keyStart / bc, j0 = keyStart; j0 < keyEnd; t++, j0 += bc)
         {
-            if (p.Causal && j0 > lastRow)
-            {
-                RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, j0, keyEnd - j0);
-                break; // every later tile lies above the diagonal
-            }
-
             var cols = Math.Min(bc, keyEnd - j0);
-            if (p.Mask is not null && !RowOps<T, TVec, TOps>.AnyAllowed(p.Mask.AsSpan((int)(maskOff + ((long)i0 * m))), m, rows, j0, cols))
-            {
-                RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, j0, cols);
-                continue;
-            }
-
             ct.ThrowIfCancellationRequested();
-            var sTile = s.S.AsSpan(0, brPad * bcPad);
-            if (additive)
+            for (var q0 = 0; q0 < rows; q0 += queryTile)
             {
-                AdditiveScoring.ScoreTile(p, s, qs, kOff, j0, rows, cols, bcPad, ct);
-            }
-            else
-            {
-                MicroKernels<T, TVec, TOps>.ScoreTile(qs, packed.Keys, packed.KeyTileOffset(bkv, t), sTile, brPad, d, bcPad);
-            }
+                var qRows = Math.Min(queryTile, rows - q0);
+                if (p.Causal && j0 > i0 + q0 + qRows - 1)
+                {
+                    RowSteps<T, TVec, TOps>.ZeroWeights(weights, head.Weights, m, i0 + q0, qRows, j0, cols);
+                    continue; // the tile lies above the diagonal for these rows
+                }
 
-            for (var r = 0; r < rows; r++)
-            {
-                var i = i0 + r;
-                var row = sTile.Slice(r * bcPad, bcPad);
-                var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols);
-                var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols);
-                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i, j0, mask, bias, p.Mask is not null);
-                var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols);
-                RowSteps<T, TVec, TOps>.Accumulate(
-                    row, cols, tileMax, ref rowMax[r], ref rowSum[r], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(r * tiles) + t]);
-            }
+                if (p.Mask is not null && !RowOps<T, TVec, TOps>.AnyAllowed(p.Mask.AsSpan((int)(head.Mask + ((long)(i0 + q0) * m))), m, qRows, j0, cols))
+                {
+                    RowSteps<T, TVec, TOps>.ZeroWeights(weights, head.Weights, m, i0 + q0, qRows, j0, cols);
+                    continue;
+                }
 
-            sTile[(rows * bcPad)..].Clear();
-            MicroKernels<T, TVec, TOps>.ValueTile(
-                sTile, packed.Values, vOff + ((long)j0 * dvPad), o, MicroKernels<T, TVec, TOps>.PvRowsPadded(rows), cols, bcPad, dvPad);
-            Interlocked.Increment(ref EngineCounters.TilesComputedField);
+                QueryTileStep(p, in shape, packed, in head, s, qs.Slice(q0 * d), o.Slice(q0 * dvPad), i0 + q0, qRows, q0, t, j0, cols, ct);
+            }
         }
 
         if (partial is not null)
@@ -116,12 +88,51 @@ internal static class FlashKernel<T, TVec, TOps>
             return;
         }
 
-        var output = p.Output.AsSpan((int)(oOff + ((long)i0 * dv)), rows * dv);
+        var output = p.Output.AsSpan((int)(head.Output + ((long)i0 * dv)), rows * dv);
         for (var r = 0; r < rows; r++)
         {
-            var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)(i0 + r) * m)), m);
+            var weightsRow = weights is null ? default : weights.AsSpan((int)(head.Weights + ((long)(i0 + r) * m)), m);
             var tileMaxes = weights is null ? default : s.TileMax.AsSpan(r * tiles, tiles);
             RowSteps<T, TVec, TOps>.Finish(o.Slice(r * dvPad, dvPad), rowMax[r], rowSum[r], output.Slice(r * dv, dv), weightsRow, tileMaxes, bc);
         }
+    }
+
+    /// <summary>
+    /// One query tile (rows <c>[i, i + rows)</c>, local row <paramref name="r0"/> of the span) against key tile
+    /// <paramref name="t"/>: score, the row steps, then P·V into the tile's output rows.
+    /// </summary>
+    private static void QueryTileStep(
+        CoreProblem<T> p, in TileShape shape, PackedInputs<T> packed, in HeadOffsets head, Scratch<T> s, Span<T> qs, Span<T> o,
+        int i, int rows, int r0, int t, int j0, int cols, CancellationToken ct)
+    {
+        int m = p.M, bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded, brPad = shape.RowsPadded(rows), tiles = shape.KeyTiles(m);
+        var sTile = s.S.AsSpan(0, brPad * bcPad);
+        if (p.AdditiveV is not null)
+        {
+            AdditiveScoring.ScoreTile(p, s, qs, head.Key, j0, rows, cols, bcPad, ct);
+        }
+        else
+        {
+            MicroKernels<T, TVec, TOps>.ScoreTile(qs, packed.Keys, packed.KeyTileOffset(head.KvHead, t), sTile, brPad, p.D, bcPad);
+        }
+
+        var weights = p.Weights;
+        for (var r = 0; r < rows; r++)
+        {
+            var row = sTile.Slice(r * bcPad, bcPad);
+            var cell = ((long)(i + r) * m) + j0;
+            var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(head.Mask + cell), cols);
+            var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(head.Bias + cell), cols);
+            var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i + r, j0, mask, bias, p.Mask is not null);
+            var weightsRow = weights is null ? default : weights.AsSpan((int)(head.Weights + cell), cols);
+            var local = r0 + r;
+            RowSteps<T, TVec, TOps>.Accumulate(
+                row, cols, tileMax, ref s.RowMax[local], ref s.RowSum[local], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(local * tiles) + t], tiles == 1);
+        }
+
+        sTile[(rows * bcPad)..].Clear();
+        MicroKernels<T, TVec, TOps>.ValueTile(
+            sTile, packed.Values, head.Value + ((long)j0 * dvPad), o, MicroKernels<T, TVec, TOps>.PvRowsPadded(rows), cols, bcPad, dvPad);
+        Interlocked.Increment(ref EngineCounters.TilesComputedField);
     }
 }

@@ -1,0 +1,118 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using AttentionService.Api.Logging;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace AttentionService.Api.Tests;
+
+/// <summary>Request logging levels, a quiet start, and a console buffer that drops (and counts) rather than blocks.</summary>
+public class LoggingTests
+{
+    [Fact]
+    public async Task Start_WarmUpAndProbes_LogNoErrorsAndNoInformationLines()
+    {
+        using var factory = new AttentionServiceFactory();
+        var client = factory.CreateClient();
+
+        // Straight after start the engine may still be warming up: readiness answers 503 until it is warm.
+        HttpResponseMessage ready;
+        var attempts = 0;
+        while ((ready = await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK && attempts++ < 400)
+        {
+            ready.Dispose();
+            await Task.Delay(25);
+        }
+
+        ready.StatusCode.ShouldBe(HttpStatusCode.OK);
+        ready.Dispose();
+        (await client.GetAsync("/health/live")).Dispose();
+        (await client.GetAsync("/")).Dispose();
+        (await client.GetAsync("/metrics")).Dispose();
+
+        factory.Entries.ShouldNotContain(e => e.Level >= LogLevel.Error, string.Join("\n", factory.Logs));
+        factory.Entries.ShouldNotContain(e => e.Category == "Serilog.AspNetCore.RequestLoggingMiddleware", string.Join("\n", factory.Logs));
+    }
+
+    [Theory]
+    [InlineData("engine warming up", "engine", LogEventLevel.Error, true)]
+    [InlineData("shutting down: in-flight computations finish, new ones are refused", "engine", LogEventLevel.Error, true)]
+    [InlineData("engine warm-up failed: out of memory", "engine", LogEventLevel.Error, false)]
+    [InlineData("engine warming up", "engine", LogEventLevel.Warning, false)]
+    public void HealthReports_OfWarmUpAndDraining_AreNotErrors(string description, string check, LogEventLevel level, bool dropped)
+    {
+        // The event DefaultHealthCheckService writes for an unhealthy check (its template and property names).
+        var parser = new Serilog.Parsing.MessageTemplateParser();
+        var e = new LogEvent(DateTimeOffset.UtcNow, level, null,
+            parser.Parse("Health check {HealthCheckName} with status {HealthStatus} completed after {ElapsedMilliseconds}ms with message '{HealthCheckDescription}'"),
+            [
+                new LogEventProperty("HealthCheckName", new ScalarValue(check)),
+                new LogEventProperty("HealthStatus", new ScalarValue("Unhealthy")),
+                new LogEventProperty("HealthCheckDescription", new ScalarValue(description)),
+                new LogEventProperty("SourceContext", new ScalarValue("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService")),
+            ]);
+
+        ServiceLogging.IsExpectedUnreadiness(e).ShouldBe(dropped);
+    }
+
+    [Theory]
+    [InlineData("/v1/attention", 200, true, LogEventLevel.Information)]
+    [InlineData("/v1/attention", 422, true, LogEventLevel.Information)]
+    [InlineData("/v1/attention", 503, true, LogEventLevel.Warning)]
+    [InlineData("/v1/attention", 504, true, LogEventLevel.Warning)]
+    [InlineData("/v1/attention", 500, true, LogEventLevel.Error)]
+    [InlineData("/health/ready", 503, true, LogEventLevel.Debug)]
+    [InlineData("/health/ready", 500, true, LogEventLevel.Error)]
+    [InlineData("/metrics", 200, true, LogEventLevel.Debug)]
+    [InlineData("/js/playground.js", 200, false, LogEventLevel.Debug)]
+    [InlineData("/no/such/file", 404, false, LogEventLevel.Information)]
+    public void RequestLevel_FollowsPathAndStatus(string path, int status, bool endpoint, LogEventLevel level)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Path = path;
+        context.Response.StatusCode = status;
+        if (endpoint)
+        {
+            context.SetEndpoint(new Endpoint(null, null, path));
+        }
+
+        ServiceLogging.LevelOf(context, 1, null).ShouldBe(level);
+    }
+
+    [Fact]
+    public void ConsoleBuffer_WhenFull_DropsAndCountsInsteadOfBlocking()
+    {
+        var buffer = new LogBuffer();
+        using var gate = new ManualResetEventSlim();
+        var stuck = new StuckSink(gate);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var logger = new LoggerConfiguration().WriteTo.Async(a => a.Sink(stuck), bufferSize: 4, blockWhenFull: false, monitor: buffer).CreateLogger())
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                logger.Information("event {Number}", i);
+            }
+
+            clock.Stop();
+            buffer.Dropped.ShouldBeGreaterThanOrEqualTo(100 - 4 - 1);
+            buffer.Queued.ShouldBeLessThanOrEqualTo(4);
+            gate.Set();
+        }
+
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5)); // the writer never waited for the stuck console
+        buffer.Dropped.ShouldBe(100 - stuck.Written);
+    }
+
+    private sealed class StuckSink(ManualResetEventSlim gate) : ILogEventSink
+    {
+        public int Written;
+
+        public void Emit(LogEvent logEvent)
+        {
+            gate.Wait(TimeSpan.FromSeconds(10));
+            Interlocked.Increment(ref Written);
+        }
+    }
+}
