@@ -14,7 +14,6 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
 {
     public HttpContext Context => context;
 
-<<<<<<< HEAD
     /// <summary>Tells the request log and the spans the tensors' shapes (never their numbers), when either will use them; absent tensors have no shape.</summary>
     public void LogShapes(IEnumerable<(string Field, int[]? Shape)> tensors)
     {
