@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using AttentionService.Api.Errors;
 using AttentionService.Api.Logging;
 using AttentionService.Engine;
@@ -11,16 +13,51 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
 {
     public HttpContext Context => context;
 
-    /// <summary>Tells the request log the tensors' shapes (never their numbers).</summary>
-    public void LogShapes(IEnumerable<(string Field, TensorData<double>? Data)> tensors) => LogShapes(
-        tensors.Where(t => t.Data is not null).Select(t => (t.Field, t.Data!.ShapeArray())));
+    /// <summary>Tells the request log the tensors' shapes (never their numbers), when it will write them.</summary>
+    public void LogShapes(IEnumerable<(string Field, TensorData<double>? Data)> tensors)
+    {
+        if (context.Features.Get<RequestLogFeature>() is { Wanted: true } log)
+        {
+            var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+            foreach (var (field, data) in tensors)
+            {
+                if (data is not null)
+                {
+                    AppendShape(ref text, field, data.Shape);
+                }
+            }
+
+            log.Shapes = text.ToStringAndClear();
+        }
+    }
 
     public void LogShapes(IEnumerable<(string Field, int[] Shape)> tensors)
     {
-        if (context.Features.Get<RequestLogFeature>() is { } log)
+        if (context.Features.Get<RequestLogFeature>() is { Wanted: true } log)
         {
-            log.Shapes = string.Join(", ", tensors.Select(t => $"{t.Field} {TensorData.Format(t.Shape)}"));
+            var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+            foreach (var (field, shape) in tensors)
+            {
+                AppendShape(ref text, field, shape);
+            }
+
+            log.Shapes = text.ToStringAndClear();
         }
+    }
+
+    /// <summary><c>query [4, 8]</c>, after a comma when not the first: formatted in place, no string per tensor.</summary>
+    private static void AppendShape(ref DefaultInterpolatedStringHandler text, string field, ReadOnlySpan<int> shape)
+    {
+        text.AppendLiteral(text.Text.IsEmpty ? "" : ", ");
+        text.AppendFormatted(field);
+        text.AppendLiteral(" [");
+        for (var i = 0; i < shape.Length; i++)
+        {
+            text.AppendLiteral(i == 0 ? "" : ", ");
+            text.AppendFormatted(shape[i]);
+        }
+
+        text.AppendLiteral("]");
     }
 
     /// <summary>

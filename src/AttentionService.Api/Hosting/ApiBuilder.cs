@@ -20,6 +20,9 @@ namespace AttentionService.Api.Hosting;
 /// <summary>Composition of the service: what <c>Program.cs</c> calls.</summary>
 public static class ApiBuilder
 {
+    private static readonly PathString V1 = new("/v1");
+    private static readonly PathString V2 = new("/v2");
+
     /// <summary>Registers logging, options, the engine, health checks, JSON and OpenAPI.</summary>
     public static WebApplicationBuilder AddAttentionService(this WebApplicationBuilder builder)
     {
@@ -106,14 +109,21 @@ public static class ApiBuilder
         app.UseRequestDecompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
-        app.UseSwagger();
-        app.UseSwaggerUI(o =>
+
+        // The playground's files and the OpenAPI document and UI answer only GET and HEAD, and never under /v1 or /v2:
+        // an API request skips the four middlewares that would each look at its path (and the file system) only to
+        // pass it on.
+        app.UseWhen(IsSiteRequest, site =>
         {
-            o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
-            o.DocumentTitle = "AttentionService";
-            o.EnableTryItOutByDefault();
+            site.UseDefaultFiles();
+            site.UseStaticFiles();
+            site.UseSwagger();
+            site.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
+                o.DocumentTitle = "AttentionService";
+                o.EnableTryItOutByDefault();
+            });
         });
         app.UseResilience();
         app.MapHealth();
@@ -126,12 +136,20 @@ public static class ApiBuilder
     private static RouteGroupBuilder MapV1(this WebApplication app)
     {
         var auth = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth;
-        var v1 = app.MapGroup("/v1").WithTags("Attention").WithComputeConventions(auth);
+        var v1 = app.MapGroup(V1).WithTags("Attention").WithComputeConventions(auth);
         v1.MapAttention();
         v1.MapSelfAttention();
         v1.MapMultihead();
         v1.MapScorings();
         return v1;
+    }
+
+    private static bool IsSiteRequest(HttpContext context)
+    {
+        var request = context.Request;
+        return (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            && !request.Path.StartsWithSegments(V1, StringComparison.OrdinalIgnoreCase)
+            && !request.Path.StartsWithSegments(V2, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsSha256Hex(string hash) => hash.Length == 64 && hash.All(char.IsAsciiHexDigit);

@@ -41,6 +41,12 @@ internal sealed class InferenceBody : IDisposable
         {
             var (request, problem) = RequestBody.Parse(Json.WrittenSpan, V2JsonContext.Default.InferenceRequest);
             Request = request;
+            var hole = request is null ? -1 : request.Inputs.IndexOf(null!);
+            if (hole >= 0 || request?.Outputs?.IndexOf(null!) is >= 0)
+            {
+                return (null, hole >= 0 ? V2Errors.BadRequest($"inputs[{hole}]", "is null; expected an input tensor") : V2Errors.BadRequest("outputs", "holds null; expected outputs named output or weights"));
+            }
+
             return (request, problem);
         }
 

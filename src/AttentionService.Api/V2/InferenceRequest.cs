@@ -39,7 +39,7 @@ public sealed class InferenceRequest : IDisposable
     {
         foreach (var input in Inputs ?? [])
         {
-            input.Dispose();
+            input?.Dispose();
         }
     }
 }

@@ -155,6 +155,35 @@ public class V2ErrorTests(AttentionServiceFactory factory)
         (await TestData.ReadObjectAsync(form))["error"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
     }
 
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("""{"inputs":null}""")]
+    [InlineData("""{"inputs":[null]}""")]
+    [InlineData("""{"inputs":[],"outputs":[null]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":null,"datatype":"FP32","data":[1]}]}""")]
+    [InlineData("""{"inputs":[{"name":null,"shape":[1,1],"datatype":"FP32","data":[1]}]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[1,1],"datatype":"FP32"}]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[1,1],"datatype":"FP16","data":[1]}]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[-1,1],"datatype":"FP32","data":[1]}]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[1,1],"datatype":"FP32","data":{"a":1}}]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[1,1],"datatype":"FP32","data":[1],"parameters":{"binary_data_size":4}}]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[1,1],"datatype":"FP32","parameters":{"binary_data_size":"4"}}]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[1,1],"datatype":"FP32","data":[1]}],"parameters":{"binary_data_output":1}}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[1,1],"datatype":"FP32","data":[1]}],"outputs":[{"name":"logits"}]}""")]
+    [InlineData("""{"inputs":[{"name":"input","shape":[1,1],"datatype":"FP32","data":[1]}],"outputs":[{"name":"weights","parameters":{"binary_data":"yes"}}]}""")]
+    public async Task MalformedHeader_Is400_AsJsonOrFramed(string json)
+    {
+        foreach (var content in new[] { TestData.Json(json), V2Client.Framed(Encoding.UTF8.GetBytes(json), []) })
+        {
+            using var response = await factory.CreateClient().PostAsync("/v2/models/self_attention/infer", content);
+            var text = await response.Content.ReadAsStringAsync();
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, text);
+            JsonNode.Parse(text)!["error"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+        }
+    }
+
     private static Tensor[] MultiheadInputs() =>
     [
         Tensor.Fp32("query", [1, 4], new double[4]), Tensor.Fp32("key", [2, 4], new double[8]), Tensor.Fp32("value", [2, 4], new double[8]),
