@@ -84,6 +84,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server metadata: name, version and the protocol extensions spoken
+         * @description What a V2 client asks first: the server's name and version, and the extensions it speaks (binary_tensor_data).
+         */
+        get: operations["V2ServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 200 while the process answers
+         * @description Liveness: 200 with an empty body while the process answers (same meaning as /health/live).
+         */
+        get: operations["V2Live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 200 once the engine is warm and while the service is not stopping, else 503
+         * @description Readiness: 200 with an empty body once the engine is warm, 503 before and while shutting down (same meaning as /health/ready).
+         */
+        get: operations["V2Ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model metadata: inputs and outputs with datatype and shape (-1 for a variable dimension)
+         * @description The model's name, versions and platform, and each input and output with its datatype and shape; 404 for an unknown model.
+         */
+        get: operations["V2ModelMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 200 when the model can take inferences, 503 while the engine is not ready
+         * @description Model readiness: 200 with an empty body when the model can take inferences, 503 while the engine is not ready; 404 for an unknown model.
+         */
+        get: operations["V2ModelReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inference: attention, self_attention or multihead_attention
+         * @description The JSON form: inputs with name, datatype, shape and flat data; parameters; outputs wanted. Binary tensor extension: send the JSON header followed by the raw tensor bytes (little-endian, row-major, BOOL one byte per element) in the order of the inputs, with the header's length in the Inference-Header-Content-Length request header and parameters.binary_data_size on each binary input (Content-Type application/octet-stream, or none). Ask for binary outputs with outputs[].parameters.binary_data or parameters.binary_data_output: the answer is then application/octet-stream, the JSON (its length in Inference-Header-Content-Length) followed by the outputs' bytes in the order of outputs, each with parameters.binary_data_size. Bodies may be compressed (Content-Encoding gzip or deflate).
+         */
+        post: operations["V2Infer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model metadata: inputs and outputs with datatype and shape (-1 for a variable dimension)
+         * @description The model's name, versions and platform, and each input and output with its datatype and shape; 404 for an unknown model.
+         */
+        get: operations["V2ModelMetadataVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/versions/{version}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 200 when the model can take inferences, 503 while the engine is not ready
+         * @description Model readiness: 200 with an empty body when the model can take inferences, 503 while the engine is not ready; 404 for an unknown model.
+         */
+        get: operations["V2ModelReadyVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/versions/{version}/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inference: attention, self_attention or multihead_attention
+         * @description The JSON form: inputs with name, datatype, shape and flat data; parameters; outputs wanted. Binary tensor extension: send the JSON header followed by the raw tensor bytes (little-endian, row-major, BOOL one byte per element) in the order of the inputs, with the header's length in the Inference-Header-Content-Length request header and parameters.binary_data_size on each binary input (Content-Type application/octet-stream, or none). Ask for binary outputs with outputs[].parameters.binary_data or parameters.binary_data_output: the answer is then application/octet-stream, the JSON (its length in Inference-Header-Content-Length) followed by the outputs' bytes in the order of outputs, each with parameters.binary_data_size. Bodies may be compressed (Content-Encoding gzip or deflate).
+         */
+        post: operations["V2InferVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -92,7 +272,7 @@ export interface components {
         AttentionRequest: {
             /** @description Query rows, `[n][dq]`; nest 3 deep for a batch (`[batch][n][dq]`) or 4 deep for heads (`[batch][heads][n][dq]`). */
             query: components["schemas"]["Tensor"];
-            /** @description Key rows, `[..., m, dk]`: the same rank and batch as the query; `dk == dq` except for additive scoring. With rank 4 it may have fewer heads than the query if they divide it (grouped-query attention). */
+            /** @description Key rows, `[..., m, dk]`: the same rank and batch as the query; `dk == dq` except for general and additive scoring. With rank 4 it may have fewer heads than the query if they divide it (grouped-query attention). */
             key: components["schemas"]["Tensor"];
             /** @description Value rows, `[..., m, dv]`: one row per key. */
             value: components["schemas"]["Tensor"];
@@ -211,6 +391,51 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * @description An inference request of the Open Inference Protocol: the whole JSON body, or, with Triton's binary tensor
+         *     extension, the JSON header before the raw tensor bytes (its length in `Inference-Header-Content-Length`).
+         */
+        InferenceRequest: {
+            /** @description An identifier echoed in the response. */
+            id?: string | null;
+            /** @description Accepted for clients that send it; the model is the one in the path. */
+            model_name?: string | null;
+            /** @description Accepted for clients that send it; the only version is `1`. */
+            model_version?: string | null;
+            /**
+             * @description The model's parameters with scalar values: `scoring` (string), `scale` (number) and `causal`
+             *     (boolean) for `attention` and `self_attention`; `num_heads` (integer, required), `causal` and
+             *     `average_weights` (booleans) for `multihead_attention`; and `binary_data_output` (boolean): every
+             *     output in binary unless an output says otherwise.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The input tensors, each named as the model's metadata lists them. */
+            inputs: components["schemas"]["RequestInput"][];
+            /** @description The outputs wanted, in the order the response lists them; both (`output`, `weights`) when absent. Leaving out `weights` spares computing them. */
+            outputs?: components["schemas"]["RequestOutput"][] | null;
+        };
+        /**
+         * @description The answer to an inference request. It documents the JSON that AttentionService.Api.V2.InferenceResult`1 writes straight
+         *     from the engine's buffers; it is never built as an object. With binary outputs the body is this JSON followed by
+         *     their bytes in the order of `outputs`, served as `application/octet-stream` with the JSON's length in
+         *     `Inference-Header-Content-Length`.
+         */
+        InferenceResponse: {
+            /** @description The model that answered. */
+            model_name: string;
+            /** @description Always `1`. */
+            model_version: string;
+            /** @description The request's `id`, when it had one. */
+            id?: string | null;
+            /** @description `scoring` and `scale` used by `attention` and `self_attention` (the defaults when the request gave none). */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The outputs, in the order requested. */
+            outputs: components["schemas"]["ResponseOutput"][];
+        };
+        /**
          * @description Booleans nested 2, 3 or 4 deep (`true` = may attend), rectangular; or a binary tensor object of dtype `bool`.
          * @example [
          *       [
@@ -238,6 +463,19 @@ export interface components {
          *     ]
          */
         Matrix: number[][] | components["schemas"]["BinaryTensor"];
+        /** @description A model's metadata (`GET /v2/models/{model}`). */
+        ModelMetadata: {
+            /** @description The model's name. */
+            name?: string;
+            /** @description Its versions: `["1"]`. */
+            versions?: string[];
+            /** @description What runs it. */
+            platform?: string;
+            /** @description The inputs it takes. */
+            inputs?: components["schemas"]["TensorMetadata"][];
+            /** @description The outputs it gives. */
+            outputs?: components["schemas"]["TensorMetadata"][];
+        };
         /** @description Multi-head attention with projections, as `torch.nn.MultiheadAttention(batch_first=True)` in evaluation mode. */
         MultiheadRequest: {
             /** @description Queries, `[B][n][e]` or unbatched `[n][e]`; `e` is the embedding size. */
@@ -310,6 +548,45 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description An input tensor: name, datatype, shape, and its elements in `data` or, in binary, after the JSON. */
+        RequestInput: {
+            /** @description The input's name, e.g. `query` or `q_proj_weight`. */
+            name: string;
+            /** @description The dimensions, outermost first. */
+            shape: number[];
+            /** @description `FP32` or `FP64` for numbers (the first input's datatype is the precision of the computation), `BOOL` for `mask`, `INT32` or `INT64` for `key_lengths`. */
+            datatype: string;
+            /** @description `binary_data_size`: the tensor is sent in binary after the JSON, this many bytes (little-endian, row-major; BOOL one byte per element). */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The elements, row-major: a flat list (nested lists are accepted too) of numbers, or of booleans for BOOL. Absent when the tensor is binary. */
+            data?: (boolean | number)[] | null;
+        };
+        /** @description An output wanted: its name and whether it comes back in binary. */
+        RequestOutput: {
+            /** @description `output` or `weights`. */
+            name: string;
+            /** @description `binary_data` (boolean): this output comes back in binary after the JSON (overrides `binary_data_output`). */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** @description An output tensor. */
+        ResponseOutput: {
+            /** @description `output` (`[..., n, dv]`) or `weights` (`[..., n, m]`). */
+            name: string;
+            /** @description The precision of the computation: `FP32` or `FP64`. */
+            datatype: string;
+            /** @description The dimensions, outermost first. */
+            shape: number[];
+            /** @description `binary_data_size`: the output's byte count in the binary part of the body, for a binary output. */
+            parameters?: {
+                [key: string]: number;
+            } | null;
+            /** @description The elements, row-major, flat; absent for a binary output. */
+            data?: number[] | null;
+        };
         /**
          * @description * `scaled_dot`: q · k, default scale 1/sqrt(dq) (Vaswani et al., "Attention Is All You Need": softmax(QKᵀ/√d)V)
          *     * `dot`: q · k, default scale 1 (dot-product similarity)
@@ -378,6 +655,15 @@ export interface components {
              */
             precision?: components["schemas"]["Precision"];
         };
+        /** @description The server's metadata (`GET /v2`). */
+        ServerMetadata: {
+            /** @description The server's name. */
+            name?: string;
+            /** @description The service's version. */
+            version?: string;
+            /** @description The protocol extensions spoken: `binary_tensor_data`. */
+            extensions?: string[];
+        };
         /**
          * @description Numbers nested 2, 3 or 4 deep: `[n][d]`, `[batch][n][d]` or `[batch][heads][n][d]`, rectangular; or a binary tensor object of rank 2 to 4.
          * @example [
@@ -394,6 +680,19 @@ export interface components {
          *     ]
          */
         Tensor: number[][] | number[][][] | number[][][][] | components["schemas"]["BinaryTensor"];
+        /** @description An input or output of a model. */
+        TensorMetadata: {
+            /** @description Its name. */
+            name?: string;
+            /** @description Its datatype; where several are accepted, the first (the others are listed in Datatypes). */
+            datatype?: string;
+            /** @description Its dimensions; -1 for a variable one. Where several ranks are accepted, the highest. */
+            shape?: number[];
+            /** @description Whether the input may be left out. */
+            optional?: boolean;
+            /** @description Every datatype accepted. */
+            datatypes?: string[] | null;
+        };
         /**
          * @description A vector of numbers; or a binary tensor object of rank 1.
          * @example [
@@ -661,6 +960,387 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScoringDescription"][];
+                };
+            };
+        };
+    };
+    V2ServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerMetadata"];
+                };
+            };
+        };
+    };
+    V2Live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    V2Ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    V2ModelMetadata: {
+        parameters: {
+            query?: {
+                version?: string;
+            };
+            header?: never;
+            path: {
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelMetadata"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V2ModelReady: {
+        parameters: {
+            query?: {
+                version?: string;
+            };
+            header?: never;
+            path: {
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    V2Infer: {
+        parameters: {
+            query?: {
+                version?: string;
+            };
+            header?: never;
+            path: {
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InferenceRequest"];
+                "application/octet-stream": components["schemas"]["InferenceRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferenceResponse"];
+                    "application/octet-stream": components["schemas"]["InferenceResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V2ModelMetadataVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelMetadata"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    V2ModelReadyVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    V2InferVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InferenceRequest"];
+                "application/octet-stream": components["schemas"]["InferenceRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferenceResponse"];
+                    "application/octet-stream": components["schemas"]["InferenceResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
