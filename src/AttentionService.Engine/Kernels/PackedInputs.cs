@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -24,7 +23,7 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
         {
             _keyTileStride = p.D * bcPad;
             _keyHeadStride = (long)tiles * _keyTileStride;
-            _keys = ArrayPool<T>.Shared.Rent((int)Math.Max(heads * _keyHeadStride, 1));
+            _keys = BufferPool.Rent<T>((int)Math.Max(heads * _keyHeadStride, 1));
             for (var head = 0; head < heads; head++)
             {
                 for (var t = 0; t < tiles; t++)
@@ -43,7 +42,7 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
         else
         {
             ValueHeadStride = (long)p.M * dvPad;
-            _values = ArrayPool<T>.Shared.Rent((int)Math.Max(heads * ValueHeadStride, 1));
+            _values = BufferPool.Rent<T>((int)Math.Max(heads * ValueHeadStride, 1));
             for (var row = 0; row < heads * p.M; row++)
             {
                 p.V.AsSpan(row * p.Dv, p.Dv).CopyTo(_values.AsSpan(row * dvPad, p.Dv));
@@ -67,12 +66,12 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
     {
         if (_keys is not null)
         {
-            ArrayPool<T>.Shared.Return(_keys);
+            BufferPool.Return(_keys);
         }
 
         if (_values is not null)
         {
-            ArrayPool<T>.Shared.Return(_values);
+            BufferPool.Return(_values);
         }
     }
 
