@@ -30,9 +30,9 @@ internal static class ComputeEndpoints
         .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
     /// <summary>
-    /// Intake (503 at once when full), read the body (I/O only), wait for a compute slot (503 when the queue is full;
-    /// the deadline covers the wait), then parse, map and compute holding the slot, and write holding the intake
-    /// place only.
+    /// Intake (503 at once when full, 429 when the client holds its share), read the body (I/O only, charged as it
+    /// arrives), wait for a compute slot (503 when the queue is full; the deadline covers the wait), then parse, map and
+    /// compute holding the slot, each charged before its buffers exist, and write holding the intake place only.
     /// </summary>
     private static async Task<Results<AttentionJsonResult, ProblemHttpResult>> HandleAsync<TRequest, TMapping>(
         HttpContext context, AttentionEngine engine, JsonTypeInfo<TRequest> typeInfo)
@@ -40,10 +40,10 @@ internal static class ComputeEndpoints
         where TMapping : IRequestMapping<TRequest>
     {
         var admission = context.RequestServices.GetRequiredService<Admission>();
-        var ticket = admission.TryEnter(out var refusal);
+        var ticket = admission.TryEnter(context.Connection.RemoteIpAddress, out var refusal);
         if (ticket is null)
         {
-            return Busy(context, admission, refusal!);
+            return Refused(context, admission.RetryAfterSeconds, refusal!);
         }
 
         var ticketHandedOver = false;
@@ -51,42 +51,55 @@ internal static class ComputeEndpoints
         {
             var options = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value;
             var started = Stopwatch.GetTimestamp();
-            var (body, problem) = await RequestBody.ReadAsync(context, options.Limits.MaxRequestBodyBytes);
+            var (body, problem) = await RequestBody.ReadAsync(context, options.Limits.MaxRequestBodyBytes, ticket, TimeSpan.FromSeconds(options.Engine.BodyTimeoutSeconds));
             if (body is null)
             {
                 return problem!;
             }
 
+            TRequest? request;
+            var timings = new RequestTimings { Reading = Stopwatch.GetElapsedTime(started) };
+            long parseBytes;
+            long parsing;
             using (body)
             {
-                var timings = new RequestTimings { Reading = Stopwatch.GetElapsedTime(started) };
+                // Parsing is charged before the wait, so a request that waits with its body can always be parsed: bodies
+                // queued for a slot never hold the memory the running ones need.
+                var bodyBytes = ticket.Charged;
+                parseBytes = RequestBody.ParseBytes(body.WrittenSpan);
+                if (!ticket.TryCharge(parseBytes))
+                {
+                    return ticket.CouldEverCharge(parseBytes) ? Busy(context, ticket, "the service's memory budget is in use by other requests") : RequestBody.TooLargeForMemory(ticket);
+                }
+
                 var queued = Stopwatch.GetTimestamp();
                 if (!await ticket.WaitForSlotAsync(context.RequestAborted))
                 {
-                    return Busy(context, admission, $"all {admission.PermitLimit} computation slots are busy and {admission.QueueLength} requests are waiting");
+                    return Busy(context, ticket, $"all {admission.PermitLimit} computation slots are busy and {admission.QueueLength} requests are waiting");
                 }
 
                 timings.Queue = Stopwatch.GetElapsedTime(queued);
-                var parsing = Stopwatch.GetTimestamp();
-                var (request, invalid) = RequestBody.Parse(body.WrittenSpan, typeInfo);
+                parsing = Stopwatch.GetTimestamp();
+                (request, var invalid) = RequestBody.Parse(body.WrittenSpan, typeInfo);
+                ticket.Release(bodyBytes); // the body goes back as this block ends
                 if (request is null)
                 {
                     return invalid!;
                 }
+            }
 
-                using (request)
+            using (request)
+            {
+                if (context.Features.Get<RequestLogFeature>() is { } log)
                 {
-                    if (context.Features.Get<RequestLogFeature>() is { } log)
-                    {
-                        log.Shapes = string.Join(", ", TMapping.Tensors(request).Where(t => t.Data is not null).Select(t => $"{t.Field} {TensorData.Format(t.Data!.Shape)}"));
-                    }
-
-                    var answer = TMapping.PrecisionOf(request) == Precision.Float64
-                        ? Solve<TRequest, TMapping, double>(request, engine, timings, parsing, ticket, context.RequestAborted)
-                        : Solve<TRequest, TMapping, float>(request, engine, timings, parsing, ticket, context.RequestAborted);
-                    ticketHandedOver = answer.Result is AttentionJsonResult;
-                    return answer;
+                    log.Shapes = string.Join(", ", TMapping.Tensors(request).Where(t => t.Data is not null).Select(t => $"{t.Field} {TensorData.Format(t.Data!.Shape)}"));
                 }
+
+                var answer = TMapping.PrecisionOf(request) == Precision.Float64
+                    ? Solve<TRequest, TMapping, double>(context, request, engine, timings, parsing, ticket, parseBytes)
+                    : Solve<TRequest, TMapping, float>(context, request, engine, timings, parsing, ticket, parseBytes);
+                ticketHandedOver = answer.Result is AttentionJsonResult;
+                return answer;
             }
         }
         finally
@@ -98,19 +111,27 @@ internal static class ComputeEndpoints
         }
     }
 
-    private static ProblemHttpResult Busy(HttpContext context, Admission admission, string reason)
+    /// <summary>503 with <c>Retry-After</c> for what does not fit now: a gateway may retry another replica.</summary>
+    internal static ProblemHttpResult Busy(HttpContext context, Admission.Ticket ticket, string reason) =>
+        Refused(context, ticket.RetryAfterSeconds, new(StatusCodes.Status503ServiceUnavailable, "The service is busy", reason));
+
+    private static ProblemHttpResult Refused(HttpContext context, int retryAfterSeconds, Admission.Refusal refusal)
     {
-        context.Response.Headers.RetryAfter = admission.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
 
         // Closing the connection spares the server from draining a body it will never read: under overload that
         // drain, not the refusal, is what would eat the cores the admitted computations need.
         context.Response.Headers.Connection = "close";
-        return ErrorResults.Create(StatusCodes.Status503ServiceUnavailable, "The service is busy", $"{reason}; retry after {admission.RetryAfterSeconds} s");
+        return ErrorResults.Create(refusal.Status, refusal.Title, $"{refusal.Detail}; retry after {retryAfterSeconds} s");
     }
 
-    /// <summary>Maps the request to a problem (422 for wire defects), and hands it to the engine, the one validator (422 for its findings).</summary>
+    /// <summary>
+    /// Maps the request to a problem (422 for wire defects), has the engine, the one validator, measure it (422 for its
+    /// findings, a problem over the memory budget among them), trades the parse charge for the problem's bytes (503 when
+    /// they do not fit now), and computes it.
+    /// </summary>
     private static Results<AttentionJsonResult, ProblemHttpResult> Solve<TRequest, TMapping, T>(
-        TRequest request, AttentionEngine engine, RequestTimings timings, long parsing, Admission.Ticket ticket, CancellationToken ct)
+        HttpContext context, TRequest request, AttentionEngine engine, RequestTimings timings, long parsing, Admission.Ticket ticket, long parseBytes)
         where TMapping : IRequestMapping<TRequest>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -122,12 +143,28 @@ internal static class ComputeEndpoints
         }
 
         timings.Parse = Stopwatch.GetElapsedTime(parsing);
-        var computeStarted = Stopwatch.GetTimestamp();
         try
         {
-            var result = engine.Compute(problem, ct);
+            // The parsed tensors are doubles in buffers up to twice their length; the engine counts its own copies.
+            var wireBytes = TMapping.Tensors(request).Sum(t => (long)(t.Data?.Length ?? 0)) * (typeof(T) == typeof(double) ? 8 : 16);
+            var needed = engine.Measure(problem).Bytes + wireBytes + AnswerWriterBytes;
+            if (needed > parseBytes && !ticket.TryCharge(needed - parseBytes))
+            {
+                return ticket.CouldEverCharge(needed - parseBytes)
+                    ? Busy(context, ticket, $"the problem needs about {needed} bytes and the service's memory budget is in use by other requests")
+                    : ErrorResults.Create(StatusCodes.Status422UnprocessableEntity, "The problem is larger than the memory budget",
+                        $"the problem and its request need about {needed} bytes; this service may hold at most {ticket.Budget} bytes for all requests (Attention:Limits:MemoryBudgetBytes): send a smaller problem");
+            }
+
+            ticket.Release(Math.Max(0, parseBytes - needed));
+            var computeStarted = Stopwatch.GetTimestamp();
+            var result = engine.Compute(problem, context.RequestAborted);
             timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
             ticket.ReleaseSlot();
+
+            // From here the request holds only its answer: the output, the weights and the writer's buffer.
+            var answerBytes = ((result.Output.Length + (long)(result.Weights?.Length ?? 0)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + AnswerWriterBytes;
+            ticket.Release(ticket.Charged - answerBytes);
             return AttentionJsonResult.Create(result, TMapping.PrecisionOf(request), timings, ticket);
         }
         catch (AttentionProblemException e)
@@ -141,4 +178,7 @@ internal static class ComputeEndpoints
             return ErrorResults.Create(StatusCodes.Status422UnprocessableEntity, "The scores overflow the precision", e.Message + advice);
         }
     }
+
+    /// <summary>The answer's formatting buffer: up to <see cref="AttentionJsonResult.BufferedBytes"/> and the writer's pending bytes.</summary>
+    private const long AnswerWriterBytes = 2L * AttentionJsonResult.BufferedBytes;
 }

@@ -29,6 +29,8 @@ public static class ApiBuilder
 
         services.AddOptions<AttentionOptions>().BindConfiguration(AttentionOptions.Section)
             .Validate(o => o.Auth.ApiKeyHashes.All(IsSha256Hex), "Attention:Auth:ApiKeyHashes entries must be SHA-256 hashes: 64 hexadecimal digits")
+            .Validate(o => o.Engine.BodyTimeoutSeconds <= o.Engine.TimeoutSeconds, "Attention:Engine:BodyTimeoutSeconds must not exceed Attention:Engine:TimeoutSeconds: the body is read within the request's deadline")
+            .Validate(o => o.Limits.MemoryBudgetBytes is 0 or >= 16 << 20, "Attention:Limits:MemoryBudgetBytes must be 0 (40 % of the memory the runtime may use) or at least 16777216 (16 MiB)")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AttentionOptions>, AttentionOptionsValidator>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<AttentionOptions>>(
@@ -43,6 +45,7 @@ public static class ApiBuilder
                 MaxDegreeOfParallelism = options.Engine.MaxDegreeOfParallelism > 0 ? options.Engine.MaxDegreeOfParallelism : Environment.ProcessorCount,
                 MaxScoreElements = options.Limits.MaxScoreElements,
                 MaxReturnedWeights = options.Limits.MaxReturnedWeights,
+                MaxProblemBytes = sp.GetRequiredService<Compute.MemoryBudget>().Total,
             });
         });
 
@@ -51,14 +54,7 @@ public static class ApiBuilder
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
 
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
-        {
-            // Routing answers 415 itself (the endpoints declare application/json) with no detail; say what to send.
-            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
-            {
-                context.ProblemDetails.Detail = ErrorResults.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
-            }
-        });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Complete);
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default);
@@ -99,6 +95,7 @@ public static class ApiBuilder
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseGateway();
+        app.UseSecurityHeaders();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
