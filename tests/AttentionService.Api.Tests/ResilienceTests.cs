@@ -63,7 +63,8 @@ public class ResilienceTests
     {
         const int concurrency = 1, queue = 2, extra = 2;
         await using var factory = new KestrelServiceFactory(
-            Setting("Attention:Engine:MaxConcurrency", concurrency), Setting("Attention:Engine:QueueLength", queue), Setting("Attention:Engine:RetryAfterSeconds", 3));
+            Setting("Attention:Engine:MaxConcurrency", concurrency), Setting("Attention:Engine:QueueLength", queue), Setting("Attention:Engine:RetryAfterSeconds", 3),
+            Setting("Attention:Engine:MaxIntakePerClient", concurrency + queue + extra)); // every request comes from one address here
         using var client = factory.CreateKestrelClient();
         var body = await SlowProblem(2048).ReadAsStringAsync();
 

@@ -16,11 +16,12 @@ public class ShutdownTests(ITestOutputHelper output)
         {
             ["Attention__Engine__KernelPath"] = "Scalar",
             ["Attention__Engine__MaxDegreeOfParallelism"] = "1",
-            ["ShutdownTimeoutSeconds"] = "20",
+            ["Attention__Engine__TimeoutSeconds"] = "120",
+            ["ShutdownTimeoutSeconds"] = "90", // generous: a busy CI machine must not turn this into a test of speed
         });
         using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(60) };
-        var inFlight = client.PostAsync("/v1/attention", KestrelServiceFactory.SlowProblem(4096)); // about 2 s of work
-        await Task.Delay(700);
+        var inFlight = client.PostAsync("/v1/attention", KestrelServiceFactory.SlowProblem(3000)); // about 1.3 s of work
+        await Task.Delay(1000); // read and admitted: a 100 kB body
 
         var clock = Stopwatch.StartNew();
         app.Terminate();
@@ -38,7 +39,7 @@ public class ShutdownTests(ITestOutputHelper output)
 
         using var answer = await inFlight;
         var answered = clock.Elapsed;
-        (await app.WaitForExitAsync(TimeSpan.FromSeconds(25))).ShouldBeTrue(app.Tail());
+        (await app.WaitForExitAsync(TimeSpan.FromSeconds(90))).ShouldBeTrue(app.Tail());
         output.WriteLine($"after SIGTERM: a new connection {(refused ? "was refused" : "was accepted")} at 0.3 s; the computation in flight answered {(int)answer.StatusCode} at {answered.TotalSeconds:0.0} s; the process exited with {app.ExitCode} at {clock.Elapsed.TotalSeconds:0.0} s");
 
         refused.ShouldBeTrue();

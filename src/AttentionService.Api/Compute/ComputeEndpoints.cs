@@ -51,7 +51,7 @@ internal static class ComputeEndpoints
         {
             var options = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value;
             var started = Stopwatch.GetTimestamp();
-            var (body, problem) = await RequestBody.ReadAsync(context, options.Limits.MaxRequestBodyBytes, ticket, TimeSpan.FromSeconds(options.Engine.BodyTimeoutSeconds));
+            var (body, problem) = await RequestBody.ReadAsync(context, options.Limits.MaxRequestBodyBytes, ticket, TimeSpan.FromSeconds(options.Engine.EffectiveBodyTimeoutSeconds));
             if (body is null)
             {
                 return problem!;

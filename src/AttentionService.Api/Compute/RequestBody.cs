@@ -50,18 +50,27 @@ internal static class RequestBody
             return (null, problem);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        if (deadline is { } d)
-        {
-            timeout.CancelAfter(d);
-        }
+        // The deadline stops the pending read rather than cancelling it, so the reader stays usable and Kestrel can
+        // finish the connection cleanly after the 408.
+        var reader = request.BodyReader;
+        using var timeout = new CancellationTokenSource(deadline ?? Timeout.InfiniteTimeSpan);
+        using var stopRead = timeout.Token.Register(reader.CancelPendingRead);
 
         try
         {
-            var reader = request.BodyReader;
             while (true)
             {
-                var result = await reader.ReadAsync(timeout.Token);
+                var result = await reader.ReadAsync(context.RequestAborted);
+                if (result.IsCanceled && timeout.IsCancellationRequested)
+                {
+                    reader.AdvanceTo(result.Buffer.Start);
+                    context.Response.Headers.Connection = "close";
+                    return Refuse(ErrorResults.Create(
+                        StatusCodes.Status408RequestTimeout,
+                        "The request body arrived too slowly",
+                        $"the body did not arrive within {deadline!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (Attention:Engine:BodyTimeoutSeconds); {body.WrittenCount} bytes had arrived"));
+                }
+
                 foreach (var segment in result.Buffer)
                 {
                     var needed = (long)body.WrittenCount + segment.Length;
@@ -86,9 +95,9 @@ internal static class RequestBody
 
                             // Part of the body has been sent: take the rest without keeping it (the deadline and the
                             // minimum rate still apply), so the client reads the refusal instead of a reset connection.
-                            while (!result.IsCompleted)
+                            while (!result.IsCompleted && !result.IsCanceled)
                             {
-                                result = await reader.ReadAsync(timeout.Token);
+                                result = await reader.ReadAsync(context.RequestAborted);
                                 reader.AdvanceTo(result.Buffer.End);
                             }
 
@@ -118,14 +127,6 @@ internal static class RequestBody
             return Refuse(e.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? TooLarge(null, limit)
                 : ErrorResults.Create(e.StatusCode, "The request body could not be read", e.Message));
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
-        {
-            context.Response.Headers.Connection = "close";
-            return Refuse(ErrorResults.Create(
-                StatusCodes.Status408RequestTimeout,
-                "The request body arrived too slowly",
-                $"the body did not arrive within {deadline!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (Attention:Engine:BodyTimeoutSeconds); {body.WrittenCount} bytes had arrived"));
         }
         catch
         {

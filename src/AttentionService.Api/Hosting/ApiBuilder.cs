@@ -29,7 +29,6 @@ public static class ApiBuilder
 
         services.AddOptions<AttentionOptions>().BindConfiguration(AttentionOptions.Section)
             .Validate(o => o.Auth.ApiKeyHashes.All(IsSha256Hex), "Attention:Auth:ApiKeyHashes entries must be SHA-256 hashes: 64 hexadecimal digits")
-            .Validate(o => o.Engine.BodyTimeoutSeconds <= o.Engine.TimeoutSeconds, "Attention:Engine:BodyTimeoutSeconds must not exceed Attention:Engine:TimeoutSeconds: the body is read within the request's deadline")
             .Validate(o => o.Limits.MemoryBudgetBytes is 0 or >= 16 << 20, "Attention:Limits:MemoryBudgetBytes must be 0 (40 % of the memory the runtime may use) or at least 16777216 (16 MiB)")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AttentionOptions>, AttentionOptionsValidator>();

@@ -73,7 +73,7 @@ public sealed class EngineSettings
     [Range(0.01, 3600)]
     public double TimeoutSeconds { get; set; } = 30;
 
-    /// <summary>Deadline for receiving a request's body (408 past it); at most <see cref="TimeoutSeconds"/>. Default 10 s.</summary>
+    /// <summary>Deadline for receiving a request's body (408 past it); the request's deadline, <see cref="TimeoutSeconds"/>, applies when it is shorter. Default 10 s.</summary>
     [Range(0.01, 3600)]
     public double BodyTimeoutSeconds { get; set; } = 10;
 
@@ -87,6 +87,9 @@ public sealed class EngineSettings
 
     /// <summary><see cref="MaxConcurrency"/> with 0 resolved to the processor count.</summary>
     public int EffectiveMaxConcurrency => MaxConcurrency > 0 ? MaxConcurrency : Environment.ProcessorCount;
+
+    /// <summary>The body deadline that applies: <see cref="BodyTimeoutSeconds"/>, or <see cref="TimeoutSeconds"/> when that is shorter.</summary>
+    public double EffectiveBodyTimeoutSeconds => Math.Min(BodyTimeoutSeconds, TimeoutSeconds);
 
     /// <summary><see cref="MaxIntakePerClient"/> with 0 resolved to half of the intake places (<c>MaxConcurrency + QueueLength</c>), at least 1.</summary>
     public int EffectiveMaxIntakePerClient => MaxIntakePerClient > 0 ? MaxIntakePerClient : Math.Max(1, (EffectiveMaxConcurrency + QueueLength) / 2);
