@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using AttentionService.Engine.Kernels;
 
 namespace AttentionService.Engine;
@@ -45,7 +44,7 @@ public readonly record struct ProblemSize(long Scores, long ReturnedWeights, lon
         return workers * (perWorker + partial);
     }
 
-    private static TileShape Widest(int m, int dv) => TileShape.For(1, m, dv, Vector512<float>.Count, FlashKernel<float, Vector512<float>, Simd512<float>>.RowBlock);
+    private static TileShape Widest(int m, int dv) => TileShape.Widest(1, m, dv);
 
     /// <summary>
     /// Adds a finding when the problem exceeds one of <paramref name="limits"/>, each citing the limit it exceeds; the

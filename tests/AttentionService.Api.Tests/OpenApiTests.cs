@@ -23,7 +23,50 @@ public class OpenApiTests(AttentionServiceFactory factory)
     {
         var paths = (await DocumentAsync())["paths"]!.AsObject();
 
-        paths.Select(p => p.Key).ShouldBe(["/v1/attention", "/v1/attention/self", "/v1/attention/multihead", "/v1/scorings"], ignoreOrder: true);
+        paths.Select(p => p.Key).ShouldBe(
+        [
+            "/v1/attention", "/v1/attention/self", "/v1/attention/multihead", "/v1/scorings",
+            "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{model}", "/v2/models/{model}/ready", "/v2/models/{model}/infer",
+            "/v2/models/{model}/versions/{version}", "/v2/models/{model}/versions/{version}/ready", "/v2/models/{model}/versions/{version}/infer",
+        ], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task V2Infer_DocumentsTheJsonForm_AndTheBinaryFormInWords()
+    {
+        var doc = await DocumentAsync();
+        var infer = doc["paths"]!["/v2/models/{model}/infer"]!["post"]!;
+
+        infer["description"]!.GetValue<string>().ShouldContain("Inference-Header-Content-Length");
+        infer["description"]!.GetValue<string>().ShouldContain("binary_data_size");
+        var json = infer["requestBody"]!["content"]!["application/json"]!;
+        json["schema"]!["$ref"]!.GetValue<string>().ShouldEndWith("/InferenceRequest");
+        json["examples"]!.AsObject().Count.ShouldBe(3);
+        infer["requestBody"]!["content"]!["application/octet-stream"].ShouldNotBeNull();
+        infer["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().ShouldEndWith("/InferenceResponse");
+        var schemas = doc["components"]!["schemas"]!;
+        schemas["InferenceRequest"]!["properties"]!.AsObject().Select(p => p.Key).ShouldBe(["id", "model_name", "model_version", "parameters", "inputs", "outputs"]);
+        schemas["RequestInput"]!["properties"]!["data"]!["type"]!.GetValue<string>().ShouldBe("array");
+        foreach (var schema in new[] { "InferenceRequest", "RequestInput", "RequestOutput", "InferenceResponse", "ResponseOutput" })
+        {
+            foreach (var (name, property) in schemas[schema]!["properties"]!.AsObject())
+            {
+                property!["description"].ShouldNotBeNull($"{schema}.{name} has no description");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task V2InferExamples_AreAnswered200()
+    {
+        var examples = (await DocumentAsync())["paths"]!["/v2/models/{model}/infer"]!["post"]!["requestBody"]!["content"]!["application/json"]!["examples"]!.AsObject();
+
+        foreach (var (name, example) in examples)
+        {
+            var model = example!["summary"]!.GetValue<string>().Split('/')[3];
+            using var response = await factory.CreateClient().PostAsync($"/v2/models/{model}/infer", TestData.Json(example["value"]!.ToJsonString()));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, name);
+        }
     }
 
     [Fact]
@@ -66,16 +109,130 @@ public class OpenApiTests(AttentionServiceFactory factory)
     }
 
     [Theory]
-    [InlineData("AttentionRequest", "query", "number")]
-    [InlineData("AttentionRequest", "mask", "boolean")]
-    [InlineData("AttentionResponse", "weights", "number")]
-    public async Task Tensors_AreArraysOfArrays(string schema, string field, string leaf)
+    [InlineData("AttentionRequest", "query", "Tensor")]
+    [InlineData("AttentionRequest", "mask", "Mask")]
+    [InlineData("AttentionResponse", "weights", "Tensor")]
+    [InlineData("ScoringParameters", "w", "Matrix")]
+    [InlineData("ScoringParameters", "v", "Vector")]
+    [InlineData("MultiheadRequest", "qProjWeight", "Matrix")]
+    [InlineData("MultiheadRequest", "outProjBias", "Vector")]
+    public async Task TensorFields_ReferToTheirShape(string schema, string field, string component)
     {
         var property = (await DocumentAsync())["components"]!["schemas"]![schema]!["properties"]![field]!;
 
-        property["type"]!.GetValue<string>().ShouldBe("array");
-        property["items"]!["type"]!.GetValue<string>().ShouldBe("array");
-        property["items"]!["items"]!["type"]!.GetValue<string>().ShouldBe(leaf);
+        property["allOf"]![0]!["$ref"]!.GetValue<string>().ShouldBe("#/components/schemas/" + component);
+        property["nullable"].ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("Tensor", 2, 3, 4)]
+    [InlineData("Mask", 2, 3, 4)]
+    [InlineData("Matrix", 2)]
+    [InlineData("Vector", 1)]
+    public async Task Tensors_AreNestedArraysOrABinaryTensorObject(string component, params int[] depths)
+    {
+        var alternatives = (await DocumentAsync())["components"]!["schemas"]![component]!["oneOf"]!.AsArray();
+
+        alternatives.Count.ShouldBe(depths.Length + 1);
+        for (var i = 0; i < depths.Length; i++)
+        {
+            var level = alternatives[i]!;
+            for (var d = 0; d < depths[i]; d++)
+            {
+                level["type"]!.GetValue<string>().ShouldBe("array");
+                level["minItems"]!.GetValue<int>().ShouldBe(1);
+                level = level["items"]!;
+            }
+
+            level["type"]!.GetValue<string>().ShouldBe(component == "Mask" ? "boolean" : "number");
+        }
+
+        alternatives[^1]!["$ref"]!.GetValue<string>().ShouldBe(component == "Mask" ? "#/components/schemas/BinaryMask" : "#/components/schemas/BinaryTensor");
+    }
+
+    [Fact]
+    public async Task BinaryTensor_IsDtypeShapeAndBase64Data()
+    {
+        var binary = (await DocumentAsync())["components"]!["schemas"]!["BinaryTensor"]!;
+
+        binary["required"]!.AsArray().Select(r => r!.GetValue<string>()).ShouldBe(["dtype", "shape", "data"], ignoreOrder: true);
+        binary["properties"]!["dtype"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()).ShouldBe(["float32", "float64"]);
+        binary["properties"]!["data"]!["format"]!.GetValue<string>().ShouldBe("byte");
+        binary["example"]!["data"]!.GetValue<string>().ShouldBe("AACAPwAAAEAAAEBAAACAQAAAoEAAAMBA");
+    }
+
+    [Theory]
+    [InlineData("AttentionRequest", "returnWeights", true)]
+    [InlineData("AttentionRequest", "causal", false)]
+    [InlineData("AttentionRequest", "scoring", "scaled_dot")]
+    [InlineData("AttentionRequest", "precision", "float32")]
+    [InlineData("SelfAttentionRequest", "scoring", "pearson")]
+    [InlineData("MultiheadRequest", "averageWeights", true)]
+    public async Task Defaults_AreStated(string schema, string field, object expected)
+    {
+        var property = (await DocumentAsync())["components"]!["schemas"]![schema]!["properties"]![field]!;
+
+        property["default"]!.ToJsonString().ShouldBe(JsonValue.Create(expected)!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("AttentionRequest")]
+    [InlineData("SelfAttentionRequest")]
+    [InlineData("MultiheadRequest")]
+    [InlineData("ScoringParameters")]
+    [InlineData("AttentionResponse")]
+    public async Task NoField_IsNullable(string schema)
+    {
+        var json = (await DocumentAsync())["components"]!["schemas"]![schema]!.ToJsonString();
+
+        json.ShouldNotContain("\"nullable\"");
+    }
+
+    [Fact]
+    public async Task WithoutKeys_OperationsStateNoSecurity()
+    {
+        var doc = await DocumentAsync();
+
+        doc["components"]!["securitySchemes"].ShouldBeNull();
+        doc["paths"]!["/v1/attention"]!["post"]!["security"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task WithKeys_EveryOperationNeedsTheApiKeyAndDocuments401And429()
+    {
+        using var keyed = new KeyedServiceFactory();
+        using var response = await keyed.CreateClient().GetAsync("/swagger/v1/swagger.json");
+        var doc = await TestData.ReadObjectAsync(response);
+
+        var scheme = doc["components"]!["securitySchemes"]!["ApiKey"]!;
+        (scheme["type"]!.GetValue<string>(), scheme["in"]!.GetValue<string>(), scheme["name"]!.GetValue<string>()).ShouldBe(("apiKey", "header", "X-API-Key"));
+        foreach (var (path, item) in doc["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                // Every /v1 operation and the V2 models need the key; the V2 server metadata and health do not.
+                var needsKey = path.StartsWith("/v1/", StringComparison.Ordinal) || path.StartsWith("/v2/models/", StringComparison.Ordinal);
+                var security = operation!["security"]!.AsArray();
+                if (needsKey)
+                {
+                    security[0]!["ApiKey"].ShouldNotBeNull($"{method} {path}");
+                    operation["responses"]!["401"].ShouldNotBeNull($"{method} {path}");
+                    operation["responses"]!["429"].ShouldNotBeNull($"{method} {path}");
+                }
+                else
+                {
+                    security.ShouldBeEmpty($"{method} {path}");
+                }
+            }
+        }
+    }
+
+    /// <summary>The service with one API key configured (the key is "test-key").</summary>
+    internal sealed class KeyedServiceFactory : AttentionServiceFactory
+    {
+        public static readonly string KeyHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("test-key"u8));
+
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Attention:Auth:ApiKeyHashes:0", KeyHash)];
     }
 
     [Theory]

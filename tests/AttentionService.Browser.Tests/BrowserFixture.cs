@@ -13,7 +13,7 @@ public sealed class BrowserFixture : IAsyncLifetime, IAsyncDisposable
 
     public const string SkipReason = $"{ChromiumPath} not found: install Debian's chromium (apt-get install -y chromium) to run the browser tests";
 
-    private readonly KestrelServiceFactory _service = new();
+    private readonly BrowserServiceFactory _service = new();
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 

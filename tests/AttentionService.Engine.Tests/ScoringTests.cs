@@ -6,7 +6,7 @@ namespace AttentionService.Engine.Tests;
 public class ScoringTests
 {
     public static IEnumerable<object[]> ScoringsAndPaths() =>
-        from s in Enum.GetValues<Scoring>() from p in KernelPaths.Supported select new object[] { s, p };
+        from s in Enum.GetValues<Scoring>() from p in KernelPaths.All select new object[] { s, p };
 
     [Theory]
     [MemberData(nameof(ScoringsAndPaths))]
@@ -24,7 +24,7 @@ public class ScoringTests
                 var hkv = rank == 4 ? 1 + rng.Next(2) : 1;
                 var h = rank == 4 ? hkv * (1 + rng.Next(2)) : 1;
                 int n = 1 + rng.Next(40), m = 1 + rng.Next(70), dq = 1 + rng.Next(20);
-                var dk = scoring == Scoring.Additive ? 1 + rng.Next(20) : dq;
+                var dk = scoring is Scoring.Additive or Scoring.General ? 1 + rng.Next(20) : dq; // general compares rows of different lengths through W
                 var dv = 1 + rng.Next(20);
                 var a = 1 + rng.Next(12);
                 var broadcast = combo % 2 == 0;

@@ -10,7 +10,7 @@ public sealed class AttentionRequest : IDisposable
     /// <summary>Query rows, <c>[n][dq]</c>; nest 3 deep for a batch (<c>[batch][n][dq]</c>) or 4 deep for heads (<c>[batch][heads][n][dq]</c>).</summary>
     public required NumberTensor Query { get; set; }
 
-    /// <summary>Key rows, <c>[..., m, dk]</c>: the same rank and batch as the query; <c>dk == dq</c> except for additive scoring. With rank 4 it may have fewer heads than the query if they divide it (grouped-query attention).</summary>
+    /// <summary>Key rows, <c>[..., m, dk]</c>: the same rank and batch as the query; <c>dk == dq</c> except for general and additive scoring. With rank 4 it may have fewer heads than the query if they divide it (grouped-query attention).</summary>
     public required NumberTensor Key { get; set; }
 
     /// <summary>Value rows, <c>[..., m, dv]</c>: one row per key.</summary>

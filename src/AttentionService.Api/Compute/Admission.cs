@@ -8,10 +8,11 @@ namespace AttentionService.Api.Compute;
 /// <summary>
 /// Admission to the engine in two steps. Intake: at most <c>MaxConcurrency + QueueLength</c> requests may hold a body
 /// in memory, and one client address at most <c>MaxIntakePerClient</c> of them; one more is refused at once, before
-/// its body is read. Compute: at most <c>MaxConcurrency</c> parse, compute and write at once, the rest wait oldest
-/// first, their wait cancelled by the request's deadline token (so queueing counts toward the deadline). Memory: each
-/// request is charged the bytes it holds against the <see cref="MemoryBudget"/> before it holds them. Once the host
-/// begins to stop, new requests are refused while admitted ones finish.
+/// its body is read. Compute: at most <c>MaxConcurrency</c> parse and compute at once (writing the answer holds only
+/// the intake place), the rest wait oldest first, their wait cancelled by the request's deadline token (so queueing
+/// counts toward the deadline). Memory: each request is charged the bytes it holds against the
+/// <see cref="MemoryBudget"/> before it holds them. Once the host begins to stop, new requests are refused while
+/// admitted ones finish.
 /// </summary>
 internal sealed class Admission : IDisposable
 {

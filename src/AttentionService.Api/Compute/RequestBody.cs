@@ -173,7 +173,7 @@ internal static class RequestBody
         "Request body too large for the memory budget",
         $"reading and parsing this body needs more memory than this service's whole budget of {ticket.Budget} bytes (Attention:Limits:MemoryBudgetBytes); send a smaller body");
 
-    private static ProblemHttpResult TooLarge(long? length, long limit) => ErrorResults.Create(
+    internal static ProblemHttpResult TooLarge(long? length, long limit) => ErrorResults.Create(
         StatusCodes.Status413PayloadTooLarge,
         "Request body too large",
         $"the body {(length is { } l ? $"is {l} bytes" : "exceeds the limit")}; this service accepts at most {limit} bytes (Attention:Limits:MaxRequestBodyBytes)");

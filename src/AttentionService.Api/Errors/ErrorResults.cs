@@ -46,6 +46,7 @@ internal static class ErrorResults
             .Replace("AttentionService.Api.Attention.", "", StringComparison.Ordinal)
             .Replace("AttentionService.Api.SelfAttention.", "", StringComparison.Ordinal)
             .Replace("AttentionService.Api.Multihead.", "", StringComparison.Ordinal)
+            .Replace("AttentionService.Api.V2.", "", StringComparison.Ordinal)
             .Replace("AttentionService.Engine.", "", StringComparison.Ordinal)
             .Replace("System.", "", StringComparison.Ordinal)
             .Trim();

@@ -7,6 +7,7 @@ using AttentionService.Api.SelfAttention;
 using AttentionService.Api.Wire;
 using AttentionService.Api.Logging;
 using AttentionService.Api.OpenApi;
+using AttentionService.Api.V2;
 using AttentionService.Engine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,9 @@ namespace AttentionService.Api.Hosting;
 /// <summary>Composition of the service: what <c>Program.cs</c> calls.</summary>
 public static class ApiBuilder
 {
+    private static readonly PathString V1 = new("/v1");
+    private static readonly PathString V2 = new("/v2");
+
     /// <summary>Registers logging, options, the engine, health checks, JSON and OpenAPI.</summary>
     public static WebApplicationBuilder AddAttentionService(this WebApplicationBuilder builder)
     {
@@ -49,11 +53,16 @@ public static class ApiBuilder
         });
 
         builder.AddResilience();
+        services.AddRequestDecompression(); // gzip, deflate (zlib) and br bodies; the body limit applies to the decompressed bytes
         services.AddSingleton<EngineWarmup>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
 
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Complete);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            ProblemDefaults.Complete(context);
+            V2Errors.AddErrorMember(context);
+        });
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default);
@@ -79,9 +88,8 @@ public static class ApiBuilder
                 }
             }
 
-            OpenApiSchemas.AddTensorTypes(o);
-            o.SchemaFilter<EnumSchemaFilter>();
-            o.OperationFilter<RequestExamplesFilter>();
+            o.AddAttentionSchemas();
+            o.AddV2Schemas();
             o.SupportNonNullableReferenceTypes();
             o.UseAllOfToExtendReferenceSchemas();
         });
@@ -96,20 +104,29 @@ public static class ApiBuilder
         app.UseGateway();
         app.UseSecurityHeaders();
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseRequestDecompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
-        app.UseSwagger();
-        app.UseSwaggerUI(o =>
+
+        // The playground's files and the OpenAPI document and UI answer only GET and HEAD, and never under /v1 or /v2:
+        // an API request skips the four middlewares that would each look at its path (and the file system) only to
+        // pass it on.
+        app.UseWhen(IsSiteRequest, site =>
         {
-            o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
-            o.DocumentTitle = "AttentionService";
-            o.EnableTryItOutByDefault();
+            site.UseDefaultFiles();
+            site.UseStaticFiles();
+            site.UseSwagger();
+            site.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint("v1/swagger.json", "AttentionService v1");
+                o.DocumentTitle = "AttentionService";
+                o.EnableTryItOutByDefault();
+            });
         });
         app.UseResilience();
         app.MapHealth();
         app.MapV1();
+        app.MapV2(app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth);
         return app;
     }
 
@@ -117,12 +134,20 @@ public static class ApiBuilder
     private static RouteGroupBuilder MapV1(this WebApplication app)
     {
         var auth = app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth;
-        var v1 = app.MapGroup("/v1").WithTags("Attention").WithComputeConventions(auth);
+        var v1 = app.MapGroup(V1).WithTags("Attention").WithComputeConventions(auth);
         v1.MapAttention();
         v1.MapSelfAttention();
         v1.MapMultihead();
         v1.MapScorings();
         return v1;
+    }
+
+    private static bool IsSiteRequest(HttpContext context)
+    {
+        var request = context.Request;
+        return (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            && !request.Path.StartsWithSegments(V1, StringComparison.OrdinalIgnoreCase)
+            && !request.Path.StartsWithSegments(V2, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsSha256Hex(string hash) => hash.Length == 64 && hash.All(char.IsAsciiHexDigit);

@@ -16,7 +16,7 @@ public sealed class AttentionOptions
 
     /// <summary>How the engine runs, how much waits, and for how long.</summary>
     [ValidateObjectMembers]
-    public EngineSettings Engine { get; set; } = new();
+    public EngineOptions Engine { get; set; } = new();
 
     /// <summary>Optional API keys and per-key rate limits.</summary>
     [ValidateObjectMembers]
@@ -52,7 +52,7 @@ public sealed class LimitsOptions
 }
 
 /// <summary>Engine settings.</summary>
-public sealed class EngineSettings
+public sealed class EngineOptions
 {
     /// <summary>The kernel path: <c>Auto</c> (the widest the hardware has), <c>Vector512</c>, <c>Vector256</c> or <c>Scalar</c>.</summary>
     public KernelPath KernelPath { get; set; } = KernelPath.Auto;

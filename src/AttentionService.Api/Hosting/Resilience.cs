@@ -50,8 +50,18 @@ internal static class Resilience
             });
         });
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        // The key scheme exists only when keys are configured. Without it the authentication middleware (which the host
+        // adds whether asked or not, and which makes a lone scheme the default) has nothing to run on each request,
+        // instead of a key handler answering NoResult.
+        services.AddAuthentication();
+        services.AddOptions<AuthenticationOptions>().Configure<IOptions<AttentionOptions>>((o, options) =>
+        {
+            if (options.Value.Auth.Enabled)
+            {
+                o.AddScheme<ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+                o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName;
+            }
+        });
         services.AddAuthorization();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<AttentionOptions>>((o, options) =>

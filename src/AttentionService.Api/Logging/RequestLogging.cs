@@ -5,6 +5,9 @@ namespace AttentionService.Api.Logging;
 /// <summary>What a handler tells the request log about the request: its tensor shapes, never their numbers.</summary>
 internal sealed class RequestLogFeature
 {
+    /// <summary>Whether a 2xx–4xx line will be written; when not, the handler need not format the shapes.</summary>
+    public bool Wanted { get; init; }
+
     public string? Shapes { get; set; }
 }
 
@@ -17,7 +20,7 @@ internal sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILo
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var feature = new RequestLogFeature();
+        var feature = new RequestLogFeature { Wanted = logger.IsEnabled(LogLevel.Information) };
         context.Features.Set(feature);
         try
         {

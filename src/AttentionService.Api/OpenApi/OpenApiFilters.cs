@@ -1,28 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AttentionService.Api.Wire;
 using AttentionService.Engine;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace AttentionService.Api.OpenApi;
-
-/// <summary>Schema pieces Swashbuckle cannot infer: tensors are nested arrays, enums use their wire names.</summary>
-internal static class OpenApiSchemas
-{
-    /// <summary>An array of arrays of <paramref name="leaf"/> (the rank-2 form; batches and heads nest the same way deeper).</summary>
-    public static OpenApiSchema Tensor(JsonSchemaType leaf) => new()
-    {
-        Type = JsonSchemaType.Array,
-        Items = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = leaf } },
-    };
-
-    public static void AddTensorTypes(SwaggerGenOptions options)
-    {
-        options.MapType<NumberTensor>(() => Tensor(JsonSchemaType.Number));
-        options.MapType<BoolTensor>(() => Tensor(JsonSchemaType.Boolean));
-    }
-}
 
 /// <summary>Lists the enum values by their wire names, each with its meaning, in the schema description.</summary>
 internal sealed class EnumSchemaFilter : ISchemaFilter
@@ -35,7 +17,8 @@ internal sealed class EnumSchemaFilter : ISchemaFilter
 
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
-        if (schema is not OpenApiSchema concrete || !Meanings.TryGetValue(context.Type, out var values))
+        // Only the component itself: a field refers to it and keeps its own description and default.
+        if (schema is not OpenApiSchema concrete || context.MemberInfo is not null || !Meanings.TryGetValue(context.Type, out var values))
         {
             return;
         }

@@ -15,5 +15,6 @@ internal static class ScoringsEndpoint
             Source = s.Source,
         }).ToArray()))
         .WithName("ListScorings")
-        .WithSummary("The scoring functions, with formula, parameters and default scale");
+        .WithSummary("The scoring functions, with formula, parameters and default scale")
+        .WithDescription("Lists every value of the `scoring` request field with its formula, the `parameters` it needs and the scale it uses when a request gives none.");
 }

@@ -91,9 +91,3 @@ internal static class AttentionResponseWriter
         writer.WriteEndArray();
     }
 }
-
-/// <summary>The wire names of the engine's enums (snake_case, as the converters read them).</summary>
-internal static class WireNames
-{
-    public static string Of(Precision precision) => JsonNamingPolicy.SnakeCaseLower.ConvertName(precision.ToString());
-}

@@ -22,17 +22,12 @@ public abstract class WireTensor<TElement> : IDisposable where TElement : unmana
     public TensorDefect? Defect { get; }
 
     /// <summary>Returns the buffer to the pool.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA1816", Justification = "No finalizer exists or can be added: the constructor is private protected and both derived types are sealed.")]
     public void Dispose()
     {
         Data?.Dispose();
-        GC.SuppressFinalize(this);
     }
 }
-
-/// <summary>What is wrong with a tensor, at which index path inside its field.</summary>
-/// <param name="Path">The index path, e.g. <c>[1]</c> or <c>[0][2]</c>; empty for the whole tensor.</param>
-/// <param name="Message">What is wrong there.</param>
-public sealed record TensorDefect(string Path, string Message);
 
 /// <summary>A tensor of numbers (nested arrays of JSON numbers).</summary>
 [JsonConverter(typeof(NumberTensorConverter))]

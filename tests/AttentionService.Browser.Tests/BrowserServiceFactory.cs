@@ -8,9 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AttentionService.Browser.Tests;
 
 /// <summary>The service on real Kestrel at 127.0.0.1 on a free port: a browser cannot reach the in-memory test server.</summary>
-public sealed class KestrelServiceFactory : WebApplicationFactory<Program>
+public sealed class BrowserServiceFactory : WebApplicationFactory<Program>
 {
-    public KestrelServiceFactory() => UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+    public BrowserServiceFactory() => UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
 
     /// <summary>Where the started server listens, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri Address
