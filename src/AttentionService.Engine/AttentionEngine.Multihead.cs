@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using AttentionService.Engine.Kernels;
@@ -17,7 +16,7 @@ public sealed partial class AttentionEngine
         var temporaries = new List<T[]>();
         T[] Temp(int length)
         {
-            var array = ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
+            var array = BufferPool.Rent<T>(Math.Max(length, 1));
             temporaries.Add(array);
             return array;
         }
@@ -34,7 +33,7 @@ public sealed partial class AttentionEngine
             long maskBatchStride = 0;
             if (problem.KeyLengths is not null)
             {
-                mask = ArrayPool<bool>.Shared.Rent(batch * n * m);
+                mask = BufferPool.Rent<bool>(batch * n * m);
                 for (var b = 0; b < batch; b++)
                 {
                     for (var i = 0; i < n; i++)
@@ -114,12 +113,12 @@ public sealed partial class AttentionEngine
             weights?.Dispose();
             if (mask is not null)
             {
-                ArrayPool<bool>.Shared.Return(mask);
+                BufferPool.Return(mask);
             }
 
             foreach (var array in temporaries)
             {
-                ArrayPool<T>.Shared.Return(array);
+                BufferPool.Return(array);
             }
         }
     }

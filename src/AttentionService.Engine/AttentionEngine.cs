@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using AttentionService.Engine.Kernels;
@@ -55,6 +54,22 @@ public sealed partial class AttentionEngine
         return problem.Validate(_options);
     }
 
+    /// <summary>
+    /// What solving <paramref name="problem"/> costs on this engine: its scores, its largest buffer and
+    /// <see cref="ProblemSize.Bytes"/>, every buffer it holds, so a caller can reserve memory before any of it exists.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="problem"/> has findings; call <see cref="Validate{T}"/> first.</exception>
+    public ProblemSize Measure<T>(IAttentionProblem<T> problem)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Validate(problem) is { Count: > 0 } findings)
+        {
+            throw new AttentionProblemException(findings);
+        }
+
+        return problem.Measure(_options);
+    }
+
     internal AttentionResult<T> Solve<T>(AttentionProblem<T> problem, CancellationToken cancellationToken)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -107,7 +122,7 @@ public sealed partial class AttentionEngine
             weights?.Dispose();
             foreach (var array in temporaries)
             {
-                ArrayPool<T>.Shared.Return(array);
+                BufferPool.Return(array);
             }
         }
     }
@@ -128,7 +143,7 @@ public sealed partial class AttentionEngine
     {
         T[] Temp(int length)
         {
-            var array = ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
+            var array = BufferPool.Rent<T>(Math.Max(length, 1));
             temporaries.Add(array);
             return array;
         }

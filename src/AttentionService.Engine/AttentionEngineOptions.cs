@@ -22,4 +22,10 @@ public sealed class AttentionEngineOptions
 
     /// <summary>Largest <c>B·H·n·m</c> when the weights are returned. Unlimited by default.</summary>
     public long MaxReturnedWeights { get; init; } = long.MaxValue;
+
+    /// <summary>
+    /// Most bytes of buffers one problem may hold while it is solved (<see cref="ProblemSize.Bytes"/>: inputs, copies,
+    /// output, weights). A service sets it to its memory budget. Unlimited by default.
+    /// </summary>
+    public long MaxProblemBytes { get; init; } = long.MaxValue;
 }

@@ -130,16 +130,18 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
         rules.Broadcastable(ProblemPart.Bias, Bias, leading, n, m);
         if (rules.Ok)
         {
-            Size().Check(rules, limits);
+            Size(limits).Check(rules, limits);
         }
 
         return rules.Findings;
     }
 
+    ProblemSize IAttentionProblem<T>.Measure(AttentionEngineOptions options) => Size(options);
+
     AttentionResult<T> IAttentionProblem<T>.Solve(AttentionEngine engine, CancellationToken cancellationToken) => engine.Solve(this, cancellationToken);
 
     /// <summary>What this problem costs. Call on a problem whose shapes are valid.</summary>
-    private ProblemSize Size()
+    private ProblemSize Size(AttentionEngineOptions options)
     {
         long rows = Query.Length / Query.Dim(-1), keyRows = Key.Length / Key.Dim(-1);
         int n = Query.Dim(-2), m = Key.Dim(-2), dq = Query.Dim(-1), dk = Key.Dim(-1), dv = Value.Dim(-1);
@@ -147,14 +149,24 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
         var kvHeads = keyRows / m; // B·Hkv
         var a = Scoring == Scoring.Additive && V is not null ? V.Length : 0;
         var d = Scoring == Scoring.Additive ? a : Scoring == Scoring.General ? dk : dq;
+        var preparedQueries = Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.General or Scoring.Additive ? rows * d : 0;
+        var preparedKeys = Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.Additive ? keyRows * d : 0;
+        var packedKeys = Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, m, d);
+        var packedValues = ProblemSize.PackedValues(kvHeads, m, dv);
+        var weights = ReturnWeights ? rows * m : 0;
         var (largest, name) = ProblemSize.Largest(
             ("the output, B·H·n·dv", rows * dv),
-            ("the weights, B·H·n·m", ReturnWeights ? rows * m : 0),
-            ("the prepared queries", Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.General or Scoring.Additive ? rows * d : 0),
-            ("the prepared keys", Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.Additive ? keyRows * d : 0),
-            ("the packed keys", Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, m, d)),
-            ("the packed values", ProblemSize.PackedValues(kvHeads, m, dv)));
+            ("the weights, B·H·n·m", weights),
+            ("the prepared queries", preparedQueries),
+            ("the prepared keys", preparedKeys),
+            ("the packed keys", packedKeys),
+            ("the packed values", packedValues));
+        long inputs = Query.Length + Key.Length + Value.Length + (Bias?.Length ?? 0) + (W?.Length ?? 0) + (Wq?.Length ?? 0) + (Wk?.Length ?? 0) + (V?.Length ?? 0);
+        var transposed = Scoring == Scoring.Additive ? (long)a * Math.Max(dq, dk) : 0;
+        var elements = inputs + (rows * dv) + weights + preparedQueries + preparedKeys + packedKeys + packedValues + transposed
+            + ProblemSize.Tiles(options.MaxDegreeOfParallelism, m, d, dv);
+        var bytes = (elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (Mask?.Length ?? 0);
         var scores = groups * n * m;
-        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, a, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}");
+        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, a, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}", bytes);
     }
 }

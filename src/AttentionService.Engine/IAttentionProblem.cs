@@ -12,6 +12,9 @@ public interface IAttentionProblem<T> where T : unmanaged, IBinaryFloatingPointI
     /// <summary>Checks every shape rule and <paramref name="limits"/>; an empty list means the problem is computable.</summary>
     internal IReadOnlyList<ProblemFinding> Validate(AttentionEngineOptions limits);
 
+    /// <summary>What the problem costs on an engine with <paramref name="options"/>. Call on a problem whose shapes are valid.</summary>
+    internal ProblemSize Measure(AttentionEngineOptions options);
+
     /// <summary>Computes a validated problem.</summary>
     internal AttentionResult<T> Solve(AttentionEngine engine, CancellationToken cancellationToken);
 }

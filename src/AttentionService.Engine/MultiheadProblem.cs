@@ -119,7 +119,7 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
 
         if (rules.Ok && NumHeads >= 1 && e % NumHeads == 0)
         {
-            Size().Check(rules, limits);
+            Size(limits).Check(rules, limits);
         }
 
         if (KeyLengths is not null)
@@ -138,21 +138,36 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
         return rules.Findings;
     }
 
+    ProblemSize IAttentionProblem<T>.Measure(AttentionEngineOptions options) => Size(options);
+
     AttentionResult<T> IAttentionProblem<T>.Solve(AttentionEngine engine, CancellationToken cancellationToken) => engine.Solve(this, cancellationToken);
 
     /// <summary>What this problem costs. Call on a problem whose shapes are valid.</summary>
-    private ProblemSize Size()
+    private ProblemSize Size(AttentionEngineOptions options)
     {
         long batch = Query.Rank == 3 ? Query.Dim(0) : 1;
-        int n = Query.Dim(-2), e = Query.Dim(-1), m = Key.Dim(-2), heads = Math.Max(NumHeads, 1);
+        int n = Query.Dim(-2), e = Query.Dim(-1), m = Key.Dim(-2), heads = Math.Max(NumHeads, 1), hd = e / heads;
+        var headWeights = ReturnWeights ? batch * heads * n * m : 0;
+        var keyLengthMask = KeyLengths is null ? 0 : batch * n * m;
+        var packedKeys = ProblemSize.PackedKeys(batch * heads, m, hd);
+        var packedValues = ProblemSize.PackedValues(batch * heads, m, hd);
         var (largest, name) = ProblemSize.Largest(
             ("the projected queries and the output, B·n·e", batch * n * e),
             ("the projected keys and values, B·m·e", batch * m * e),
-            ("the weights per head, B·numHeads·n·m", ReturnWeights ? batch * heads * n * m : 0),
-            ("the key-length mask, B·n·m", KeyLengths is null ? 0 : batch * n * m),
-            ("the packed keys", ProblemSize.PackedKeys(batch * heads, m, e / heads)),
-            ("the packed values", ProblemSize.PackedValues(batch * heads, m, e / heads)));
+            ("the weights per head, B·numHeads·n·m", headWeights),
+            ("the key-length mask, B·n·m", keyLengthMask),
+            ("the packed keys", packedKeys),
+            ("the packed values", packedValues));
+        long inputs = Query.Length + Key.Length + Value.Length + QProjWeight.Length + KProjWeight.Length + VProjWeight.Length + OutProjWeight.Length
+            + (QProjBias?.Length ?? 0) + (KProjBias?.Length ?? 0) + (VProjBias?.Length ?? 0) + (OutProjBias?.Length ?? 0) + (Bias?.Length ?? 0);
+
+        // Projections and their per-head copies (2 each), the attended heads, their concatenation and the output (3),
+        // one transposed projection weight at a time, and the weights per head plus the averaged (or copied) answer.
+        var projections = (2 * batch * n * e) + (4 * batch * m * e) + (3 * batch * n * e) + ((long)e * Math.Max(e, Math.Max(Key.Dim(-1), Value.Dim(-1))));
+        var weights = headWeights + (!ReturnWeights ? 0 : AverageWeights ? batch * n * m : headWeights);
+        var elements = inputs + projections + weights + packedKeys + packedValues + ProblemSize.Tiles(options.MaxDegreeOfParallelism, m, hd, hd);
+        var bytes = (elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (Mask?.Length ?? 0) + keyLengthMask;
         var scores = batch * heads * n * m;
-        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, 0, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads");
+        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, 0, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads", bytes);
     }
 }

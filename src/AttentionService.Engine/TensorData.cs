@@ -1,10 +1,8 @@
-using System.Buffers;
-
 namespace AttentionService.Engine;
 
 /// <summary>
 /// A dense row-major tensor: a flat buffer plus a shape. Buffers rented with <see cref="TensorData.Rent{T}"/> come from
-/// <see cref="ArrayPool{T}.Shared"/> and go back on <see cref="Dispose"/>; wrapped arrays are left alone.
+/// <see cref="BufferPool"/> and go back on <see cref="Dispose"/>; wrapped arrays are left alone.
 /// </summary>
 /// <typeparam name="T">The element type.</typeparam>
 public sealed class TensorData<T> : IDisposable where T : unmanaged
@@ -50,7 +48,7 @@ public sealed class TensorData<T> : IDisposable where T : unmanaged
         var array = Interlocked.Exchange(ref _array, null);
         if (array is not null && _pooled)
         {
-            ArrayPool<T>.Shared.Return(array);
+            BufferPool.Return(array);
         }
     }
 
@@ -73,12 +71,12 @@ public static class TensorData
         return TensorData<T>.Create(data, (int[])shape.Clone(), length, pooled: false);
     }
 
-    /// <summary>Rents a buffer for <paramref name="shape"/> from the shared pool. Its contents are not cleared.</summary>
+    /// <summary>Rents a buffer for <paramref name="shape"/> from <see cref="BufferPool"/>. Its contents are not cleared.</summary>
     public static TensorData<T> Rent<T>(params int[] shape) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(shape);
         var length = ElementCount(shape);
-        return TensorData<T>.Create(ArrayPool<T>.Shared.Rent(Math.Max(length, 1)), (int[])shape.Clone(), length, pooled: true);
+        return TensorData<T>.Create(BufferPool.Rent<T>(Math.Max(length, 1)), (int[])shape.Clone(), length, pooled: true);
     }
 
     /// <summary>Takes ownership of a pooled array that already holds <paramref name="length"/> elements.</summary>

@@ -82,6 +82,38 @@ public class ErrorTests(AttentionServiceFactory factory, ITestOutputHelper outpu
     }
 
     [Theory]
+    [InlineData("scoring", "\"dot,cosine\"")]
+    [InlineData("scoring", "\"cosine, general\"")]
+    [InlineData("scoring", "\"ScaledDot\"")]
+    [InlineData("scoring", "\"SCALED_DOT\"")]
+    [InlineData("scoring", "1")]
+    [InlineData("precision", "\"Float64\"")]
+    [InlineData("precision", "\"float32, float64\"")]
+    [InlineData("precision", "0")]
+    public async Task Post_EnumNotSpelledExactly_Is400NamingTheAllowedValues(string field, string value)
+    {
+        using var response = await factory.CreateClient().PostAsync("/v1/attention", TestData.Json($$"""{"query":[[1]],"key":[[1]],"value":[[1]],"{{field}}":{{value}}}"""));
+
+        var body = await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest);
+        var detail = body["detail"]!.GetValue<string>();
+        detail.ShouldStartWith(field);
+        detail.ShouldContain(field == "scoring" ? "\"scaled_dot\", \"dot\", \"cosine\", \"pearson\", \"general\", \"additive\"" : "\"float32\", \"float64\"");
+    }
+
+    [Theory]
+    [InlineData("""{"query":[[1]],"key":[[1]],"value":[[1]],"query":[[2]]}""", "query")]
+    [InlineData("""{"query":[[1]],"key":[[1]],"value":[[1]],"causal":true,"causal":false}""", "causal")]
+    [InlineData("""{"Query":[[1]],"key":[[1]],"value":[[1]]}""", "Query")]
+    [InlineData("""{"query":[[1]],"key":[[1]],"value":[[1]],"ReturnWeights":false}""", "ReturnWeights")]
+    public async Task Post_DuplicatedOrDifferentlyCasedField_Is400(string json, string field)
+    {
+        using var response = await factory.CreateClient().PostAsync("/v1/attention", TestData.Json(json));
+
+        var body = await ShouldBeProblemAsync(response, HttpStatusCode.BadRequest);
+        body["detail"]!.GetValue<string>().ShouldContain(field);
+    }
+
+    [Theory]
     [InlineData("""{"query":[[1e39]],"key":[[1]],"value":[[1]]}""", "query[0][0]")]
     [InlineData("""{"query":[[1]],"key":[[1],[2e400]],"value":[[1],[1]],"precision":"float64"}""", "key[1][0]")]
     [InlineData("""{"query":[[1,2]],"key":[[1,2]],"value":[[1]],"mask":[[true,false]]}""", "mask")]
@@ -128,10 +160,20 @@ public class ErrorTests(AttentionServiceFactory factory, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task UnknownPath_Is404ProblemJson()
+    public async Task UnknownPath_Is404ProblemJson_WithDetail()
     {
         using var response = await factory.CreateClient().GetAsync("/v1/nothing-here");
 
-        await ShouldBeProblemAsync(response, HttpStatusCode.NotFound);
+        var body = await ShouldBeProblemAsync(response, HttpStatusCode.NotFound);
+        body["detail"]!.GetValue<string>().ShouldBe("nothing is served at /v1/nothing-here; the endpoints are listed in /swagger/v1/swagger.json");
+    }
+
+    [Fact]
+    public async Task WrongMethod_Is405ProblemJson_WithDetail()
+    {
+        using var response = await factory.CreateClient().GetAsync("/v1/attention");
+
+        var body = await ShouldBeProblemAsync(response, HttpStatusCode.MethodNotAllowed);
+        body["detail"]!.GetValue<string>().ShouldStartWith("/v1/attention does not answer GET");
     }
 }

@@ -75,6 +75,29 @@ public class LimitTests : IClassFixture<LimitTests.SmallLimitsFactory>
     }
 
     [Fact]
+    public async Task ProblemOverTheLimits_CitesTheConfiguredSetting_NotTheLargestArray()
+    {
+        // Limits raised past what one .NET array holds: 1000 query heads x 100 queries against 25,000 keys (grouped-query)
+        // would return 2.5e9 weights, more than an array holds, and more than the configured 10,000.
+        await using var factory = new RaisedLimitsFactory();
+        static string Rows(int count) => "[" + string.Join(",", Enumerable.Repeat("[1]", count)) + "]";
+        var json = "{\"query\":[[" + string.Join(",", Enumerable.Repeat(Rows(100), 1000)) + "]],\"key\":[[" + Rows(25_000) + "]],\"value\":[[" + Rows(25_000) + "]]}";
+
+        using var response = await factory.CreateClient().PostAsync("/v1/attention", TestData.Json(json));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var detail = (await TestData.ReadObjectAsync(response))["detail"]!.GetValue<string>();
+        detail.ShouldContain("(setting Attention:Limits:MaxReturnedWeights)");
+        detail.ShouldNotContain(Array.MaxLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private sealed class RaisedLimitsFactory : AttentionServiceFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+            [new("Attention:Limits:MaxScoreElements", "1000000000000"), new("Attention:Limits:MaxReturnedWeights", "10000")];
+    }
+
+    [Fact]
     public async Task WeightsOverTheLimit_Is422SuggestingReturnWeightsFalse()
     {
         using var refused = await _factory.CreateClient().PostAsync("/v1/attention", TestData.Json(Problem(5, 5, returnWeights: true)));

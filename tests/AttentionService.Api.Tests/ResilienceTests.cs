@@ -63,7 +63,8 @@ public class ResilienceTests
     {
         const int concurrency = 1, queue = 2, extra = 2;
         await using var factory = new KestrelServiceFactory(
-            Setting("Attention:Engine:MaxConcurrency", concurrency), Setting("Attention:Engine:QueueLength", queue), Setting("Attention:Engine:RetryAfterSeconds", 3));
+            Setting("Attention:Engine:MaxConcurrency", concurrency), Setting("Attention:Engine:QueueLength", queue), Setting("Attention:Engine:RetryAfterSeconds", 3),
+            Setting("Attention:Engine:MaxIntakePerClient", concurrency + queue + extra)); // every request comes from one address here
         using var client = factory.CreateKestrelClient();
         var body = await SlowProblem(2048).ReadAsStringAsync();
 
@@ -184,8 +185,8 @@ public class ResilienceTests
 
             var readiness = await health.CheckHealthAsync(c => c.Tags.Contains("ready"));
             readiness.Status.ShouldBe(HealthStatus.Unhealthy);
-            admission.TryEnter(out var refusal).ShouldBeNull();
-            refusal.ShouldNotBeNull().ShouldContain("shutting down");
+            admission.TryEnter(null, out var refusal).ShouldBeNull();
+            refusal.ShouldNotBeNull().Detail.ShouldContain("shutting down");
 
             foreach (var response in await Task.WhenAll(inFlight))
             {
@@ -235,10 +236,27 @@ public class ResilienceTests
         first.StatusCode.ShouldBe(HttpStatusCode.OK);
         second.StatusCode.ShouldBe(HttpStatusCode.OK);
         await ShouldBeProblemAsync(third, HttpStatusCode.TooManyRequests);
+        (await TestData.ReadObjectAsync(third))["type"]!.GetValue<string>().ShouldBe("https://tools.ietf.org/html/rfc6585#section-4");
         third.Headers.RetryAfter!.Delta!.Value.ShouldBeGreaterThan(TimeSpan.Zero);
         health.StatusCode.ShouldBe(HttpStatusCode.OK);
         swagger.StatusCode.ShouldBe(HttpStatusCode.OK);
         factory.Logs.ShouldNotContain(l => l.Contains(key) || l.Contains("wrong"));
+    }
+
+    [Fact]
+    public async Task WithKeys_AKeylessRequestWithAWrongContentType_Is401Before415()
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData("k"u8));
+        await using var factory = new KestrelServiceFactory(Setting("Attention:Auth:ApiKeyHashes:0", hash));
+        using var client = factory.CreateKestrelClient();
+
+        using var keyless = await client.PostAsync("/v1/attention", new StringContent("{}", Encoding.UTF8, "text/plain"));
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, "/v1/attention") { Content = new StringContent("{}", Encoding.UTF8, "text/plain") };
+        keyed.Headers.Add("X-API-Key", "k");
+        using var withKey = await client.SendAsync(keyed);
+
+        await ShouldBeProblemAsync(keyless, HttpStatusCode.Unauthorized);
+        await ShouldBeProblemAsync(withKey, HttpStatusCode.UnsupportedMediaType);
     }
 
     [Fact]

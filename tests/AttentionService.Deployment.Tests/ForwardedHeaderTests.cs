@@ -22,7 +22,7 @@ public class ForwardedHeaderTests(DeploymentFixture fixture)
         var (clientAddress, server) = await SendSpoofedAsync(instance, prefix: "");
 
         clientAddress.ShouldBe("203.0.113.7");
-        server.ShouldBe($"https://127.0.0.1:{instance.Address.Port}/elsewhere");
+        server.ShouldBe("/elsewhere"); // relative: the Host header is never echoed into the document
     }
 
     [Theory]
@@ -38,7 +38,7 @@ public class ForwardedHeaderTests(DeploymentFixture fixture)
         var (clientAddress, server) = await SendSpoofedAsync(instance, prefix: "");
 
         clientAddress.ShouldBe("127.0.0.1");
-        server.ShouldBe($"http://127.0.0.1:{instance.Address.Port}");
+        server.ShouldBe("/");
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public class ForwardedHeaderTests(DeploymentFixture fixture)
         var (clientAddress, server) = await SendSpoofedAsync(instance, prefix: "/attention");
 
         clientAddress.ShouldBe("127.0.0.1");
-        server.ShouldBe($"http://127.0.0.1:{instance.Address.Port}/attention");
+        server.ShouldBe("/attention");
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public class GatewayTests(DeploymentFixture fixture)
         document.StatusCode.ShouldBe(HttpStatusCode.OK, deployment.Tails);
 
         var json = JsonNode.Parse(await document.Content.ReadAsStringAsync())!;
-        json["servers"]![0]!["url"]!.GetValue<string>().ShouldBe($"http://127.0.0.1:{deployment.Gateway.Address.Port}/attention");
+        json["servers"]![0]!["url"]!.GetValue<string>().ShouldBe("/attention");
         json["paths"]!.AsObject().Select(p => p.Key).ShouldContain("/v1/attention");
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Threading.RateLimiting;
 using AttentionService.Api.Hosting;
 using Microsoft.Extensions.Options;
@@ -6,23 +7,28 @@ namespace AttentionService.Api.Compute;
 
 /// <summary>
 /// Admission to the engine in two steps. Intake: at most <c>MaxConcurrency + QueueLength</c> requests may hold a body
-/// in memory; one more is refused at once, before its body is read. Compute: at most <c>MaxConcurrency</c> parse
-/// and compute at once (writing the answer holds only the intake place), the rest wait oldest first, their wait cancelled by the request's deadline token (so
-/// queueing counts toward the deadline). Once the host begins to stop, new requests are refused while admitted ones
-/// finish.
+/// in memory, and one client address at most <c>MaxIntakePerClient</c> of them; one more is refused at once, before
+/// its body is read. Compute: at most <c>MaxConcurrency</c> parse and compute at once (writing the answer holds only
+/// the intake place), the rest wait oldest first, their wait cancelled by the request's deadline token (so queueing
+/// counts toward the deadline). Memory: each request is charged the bytes it holds against the
+/// <see cref="MemoryBudget"/> before it holds them. Once the host begins to stop, new requests are refused while
+/// admitted ones finish.
 /// </summary>
 internal sealed class Admission : IDisposable
 {
     private readonly ConcurrencyLimiter _intake;
     private readonly ConcurrencyLimiter _compute;
+    private readonly Dictionary<IPAddress, int> _perClient = [];
     private volatile bool _draining;
 
-    public Admission(IOptions<AttentionOptions> options, IHostApplicationLifetime lifetime)
+    public Admission(IOptions<AttentionOptions> options, IHostApplicationLifetime lifetime, MemoryBudget memory)
     {
         var engine = options.Value.Engine;
         PermitLimit = engine.EffectiveMaxConcurrency;
         QueueLength = engine.QueueLength;
         RetryAfterSeconds = engine.RetryAfterSeconds;
+        PerClientLimit = engine.EffectiveMaxIntakePerClient;
+        Memory = memory;
         _intake = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = PermitLimit + QueueLength, QueueLimit = 0 });
         _compute = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
@@ -55,31 +61,67 @@ internal sealed class Admission : IDisposable
 
     public int RetryAfterSeconds { get; }
 
+    /// <summary>How many intake places one client address may hold.</summary>
+    public int PerClientLimit { get; }
+
+    /// <summary>The bytes all requests together may hold.</summary>
+    public MemoryBudget Memory { get; }
+
     /// <summary>How many requests hold a compute slot now.</summary>
     public long Running => PermitLimit - (_compute.GetStatistics()?.CurrentAvailablePermits ?? PermitLimit);
 
     /// <summary>How many requests wait for a compute slot now.</summary>
     public long Waiting => _compute.GetStatistics()?.CurrentQueuedCount ?? 0;
 
-    /// <summary>Step one: a place for the request's body, or the reason there is none. Never waits.</summary>
-    public Ticket? TryEnter(out string? refusal)
+    /// <summary>Step one: a place for the request's body, or why there is none (503, or 429 for a client over its share). Never waits.</summary>
+    public Ticket? TryEnter(IPAddress? client, out Refusal? refusal)
     {
         if (_draining)
         {
-            refusal = "the service is shutting down; retry on another replica";
+            refusal = new(StatusCodes.Status503ServiceUnavailable, "The service is busy", "the service is shutting down; retry on another replica");
             return null;
+        }
+
+        client ??= IPAddress.None;
+        lock (_perClient)
+        {
+            var held = _perClient.GetValueOrDefault(client);
+            if (held >= PerClientLimit)
+            {
+                refusal = new(StatusCodes.Status429TooManyRequests, "Too many requests from this client at once",
+                    $"this client already has {held} requests in the service, the most one client address may have (Attention:Engine:MaxIntakePerClient); retry once one has been answered");
+                return null;
+            }
+
+            _perClient[client] = held + 1;
         }
 
         var lease = _intake.AttemptAcquire();
         if (!lease.IsAcquired)
         {
             lease.Dispose();
-            refusal = $"all {PermitLimit} computation slots are busy and {QueueLength} requests are waiting";
+            Leave(client);
+            refusal = new(StatusCodes.Status503ServiceUnavailable, "The service is busy", $"all {PermitLimit} computation slots are busy and {QueueLength} requests are waiting");
             return null;
         }
 
         refusal = null;
-        return new Ticket(this, lease);
+        return new Ticket(this, lease, client);
+    }
+
+    private void Leave(IPAddress client)
+    {
+        lock (_perClient)
+        {
+            if (_perClient[client] <= 1)
+            {
+                _perClient.Remove(client);
+            }
+            else
+            {
+                _perClient[client]--;
+            }
+        }
     }
 
     public void Dispose()
@@ -88,10 +130,23 @@ internal sealed class Admission : IDisposable
         _compute.Dispose();
     }
 
-    /// <summary>A request's place in the service: its intake lease, and its compute lease once it has one.</summary>
-    internal sealed class Ticket(Admission admission, RateLimitLease intake) : IDisposable
+    /// <summary>Why a request was not taken in: the status (503 or 429) and what to tell the client.</summary>
+    internal sealed record Refusal(int Status, string Title, string Detail);
+
+    /// <summary>A request's place in the service: its intake lease, its compute lease once it has one, and the bytes it is charged.</summary>
+    internal sealed class Ticket(Admission admission, RateLimitLease intake, IPAddress client) : IDisposable
     {
         private RateLimitLease? _compute;
+        private long _charged;
+        private bool _disposed;
+
+        /// <summary>The bytes this request is charged now.</summary>
+        public long Charged => _charged;
+
+        /// <summary>The bytes all requests together may hold.</summary>
+        public long Budget => admission.Memory.Total;
+
+        public int RetryAfterSeconds => admission.RetryAfterSeconds;
 
         /// <summary>Step two: waits for a compute slot; false when the queue is full. Throws when <paramref name="deadline"/> fires first.</summary>
         public async ValueTask<bool> WaitForSlotAsync(CancellationToken deadline)
@@ -100,9 +155,37 @@ internal sealed class Admission : IDisposable
             return _compute.IsAcquired;
         }
 
+        /// <summary>Charges <paramref name="bytes"/> more before they are allocated; false when the budget has no room for them now.</summary>
+        public bool TryCharge(long bytes)
+        {
+            if (!admission.Memory.TryCharge(bytes))
+            {
+                return false;
+            }
+
+            _charged += bytes;
+            return true;
+        }
+
+        /// <summary>Whether charging <paramref name="bytes"/> more could ever succeed, even with every other request gone.</summary>
+        public bool CouldEverCharge(long bytes) => _charged + bytes <= admission.Memory.Total;
+
+        /// <summary>Gives back <paramref name="bytes"/> of this request's charge once the memory is no longer held.</summary>
+        public void Release(long bytes)
+        {
+            bytes = Math.Min(bytes, _charged);
+            if (bytes <= 0)
+            {
+                return;
+            }
+
+            _charged -= bytes;
+            admission.Memory.Release(bytes);
+        }
+
         /// <summary>
         /// Gives the compute slot back once the engine is done: writing the answer waits on the client, and a client
-        /// that reads slowly must not hold a core's slot. The intake place (memory) is kept until <see cref="Dispose"/>.
+        /// that reads slowly must not hold a core's slot. The intake place and the memory are kept until <see cref="Dispose"/>.
         /// </summary>
         public void ReleaseSlot()
         {
@@ -113,7 +196,13 @@ internal sealed class Admission : IDisposable
         public void Dispose()
         {
             ReleaseSlot();
-            intake.Dispose();
+            if (!_disposed)
+            {
+                _disposed = true;
+                Release(_charged);
+                intake.Dispose();
+                admission.Leave(client);
+            }
         }
     }
 }

@@ -35,28 +35,32 @@ internal static class ComputeEndpoints
         where TRequest : class, IDisposable
         where TMapping : IRequestMapping<TRequest>
     {
-        var answer = await RunAsync(context, engine, RequestBody.ReadAsync, (body, run) => Answer<TRequest, TMapping>(body, run, typeInfo));
+        var answer = await RunAsync(
+            context, engine, RequestBody.ReadAsync, (body, run) => Answer<TRequest, TMapping>(body, run, typeInfo), body => RequestBody.ParseBytes(body.WrittenSpan));
         return answer is AttentionJsonResult ok ? ok : (ProblemHttpResult)answer;
     }
 
     /// <summary>
-    /// Intake (503 at once when full), read the body (I/O only), wait for a compute slot (503 when the queue is full;
-    /// the deadline covers the wait), then let <paramref name="answer"/> parse, map and compute holding the slot; the
-    /// answer it returns (anything but a problem) owns the intake place until it is written.
+    /// Intake (503 at once when full, 429 when the client holds its share), read the body (I/O only, charged as it
+    /// arrives, within the body deadline), charge what parsing it will allocate (<paramref name="parseBytes"/>, before the
+    /// wait, so a request that waits with its body can always be parsed), wait for a compute slot (503 when the queue is
+    /// full; the deadline covers the wait), then let <paramref name="answer"/> parse, map and compute holding the slot;
+    /// the answer it returns (anything but a problem) owns the intake place until it is written.
     /// </summary>
     public static async Task<IResult> RunAsync<TBody>(
         HttpContext context,
         AttentionEngine engine,
-        Func<HttpContext, long, Task<(TBody? Body, ProblemHttpResult? Problem)>> readAsync,
-        Func<TBody, ComputeRun, IResult> answer)
+        Func<HttpContext, long, Admission.Ticket?, TimeSpan?, Task<(TBody? Body, ProblemHttpResult? Problem)>> readAsync,
+        Func<TBody, ComputeRun, IResult> answer,
+        Func<TBody, long>? parseBytes = null)
         where TBody : class, IDisposable
     {
         var admission = context.RequestServices.GetRequiredService<Admission>();
         var telemetry = context.RequestServices.GetRequiredService<AttentionTelemetry>();
-        var ticket = admission.TryEnter(out var refusal);
+        var ticket = admission.TryEnter(context.Connection.RemoteIpAddress, out var refusal);
         if (ticket is null)
         {
-            return Busy(context, admission, refusal!);
+            return Refused(context, admission.RetryAfterSeconds, refusal!);
         }
 
         var ticketHandedOver = false;
@@ -64,7 +68,7 @@ internal static class ComputeEndpoints
         {
             var options = context.RequestServices.GetRequiredService<IOptions<AttentionOptions>>().Value;
             var started = Stopwatch.GetTimestamp();
-            var (body, problem) = await readAsync(context, options.Limits.MaxRequestBodyBytes);
+            var (body, problem) = await readAsync(context, options.Limits.MaxRequestBodyBytes, ticket, TimeSpan.FromSeconds(options.Engine.EffectiveBodyTimeoutSeconds));
             if (body is null)
             {
                 return problem!;
@@ -74,15 +78,21 @@ internal static class ComputeEndpoints
             {
                 var timings = new RequestTimings { Reading = Stopwatch.GetElapsedTime(started) };
                 telemetry.Read(started, timings.Reading, context.Request.ContentLength ?? (body as PooledBufferWriter)?.WrittenCount ?? 0);
+                var parsing = parseBytes?.Invoke(body) ?? 0;
+                if (!ticket.TryCharge(parsing))
+                {
+                    return ticket.CouldEverCharge(parsing) ? Busy(context, ticket, "the service's memory budget is in use by other requests") : RequestBody.TooLargeForMemory(ticket);
+                }
+
                 var queued = Stopwatch.GetTimestamp();
                 if (!await ticket.WaitForSlotAsync(context.RequestAborted))
                 {
-                    return Busy(context, admission, $"all {admission.PermitLimit} computation slots are busy and {admission.QueueLength} requests are waiting");
+                    return Busy(context, ticket, $"all {admission.PermitLimit} computation slots are busy and {admission.QueueLength} requests are waiting");
                 }
 
                 timings.Queue = Stopwatch.GetElapsedTime(queued);
                 telemetry.Queued(queued, timings.Queue);
-                var result = answer(body, new ComputeRun(context, engine, timings, Stopwatch.GetTimestamp(), ticket));
+                var result = answer(body, new ComputeRun(context, engine, timings, Stopwatch.GetTimestamp(), ticket) { ParseBytes = parsing });
                 ticketHandedOver = result is not ProblemHttpResult;
                 return result;
             }
@@ -116,15 +126,23 @@ internal static class ComputeEndpoints
         }
     }
 
-    private static ProblemHttpResult Busy(HttpContext context, Admission admission, string reason)
+    /// <summary>503 with <c>Retry-After</c> for what does not fit now: a gateway may retry another replica.</summary>
+    internal static ProblemHttpResult Busy(HttpContext context, Admission.Ticket ticket, string reason) =>
+        Refused(context, ticket.RetryAfterSeconds, new(StatusCodes.Status503ServiceUnavailable, "The service is busy", reason));
+
+    private static ProblemHttpResult Refused(HttpContext context, int retryAfterSeconds, Admission.Refusal refusal)
     {
-        RequestLogFeature.Refused(context, admission.Draining ? "shutting_down" : "busy");
-        context.Response.Headers.RetryAfter = admission.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        if (refusal.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            RequestLogFeature.Refused(context, refusal.Detail.Contains("shutting down", StringComparison.Ordinal) ? "shutting_down" : "busy");
+        }
+
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
 
         // Closing the connection spares the server from draining a body it will never read: under overload that
         // drain, not the refusal, is what would eat the cores the admitted computations need.
         context.Response.Headers.Connection = "close";
-        return ErrorResults.Create(StatusCodes.Status503ServiceUnavailable, "The service is busy", $"{reason}; retry after {admission.RetryAfterSeconds} s");
+        return ErrorResults.Create(refusal.Status, refusal.Title, $"{refusal.Detail}; retry after {retryAfterSeconds} s");
     }
 
     /// <summary>Maps the request to a problem (422 for wire defects), and hands it to the engine through <see cref="ComputeRun.Solve{T}"/>.</summary>
@@ -134,6 +152,8 @@ internal static class ComputeEndpoints
     {
         using var wire = new WireConversion<T>();
         var problem = TMapping.ToProblem(request, wire);
-        return run.Solve(problem, wire.Errors, TMapping.FieldOf, (result, timings, slot) => AttentionJsonResult.Create(result, precision, TMapping.EncodingOf(request), timings, slot));
+        // The parsed tensors are doubles in buffers up to twice their length; the engine counts its own copies.
+        var wireBytes = TMapping.Tensors(request).Sum(t => t.Shape is { } shape ? shape.Aggregate(1L, (n, d) => n * d) : 0) * (typeof(T) == typeof(double) ? 8 : 16);
+        return run.Solve(problem, wire.Errors, TMapping.FieldOf, (result, timings, slot) => AttentionJsonResult.Create(result, precision, TMapping.EncodingOf(request), timings, slot), wireBytes);
     }
 }

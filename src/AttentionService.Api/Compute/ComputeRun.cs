@@ -14,6 +14,9 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
 {
     public HttpContext Context => context;
 
+    /// <summary>What the request was charged for parsing its body; traded for the problem's own bytes in <see cref="Solve{T}"/>.</summary>
+    public long ParseBytes { get; init; }
+
     /// <summary>Tells the request log and the spans the tensors' shapes (never their numbers), when either will use them; absent tensors have no shape.</summary>
     public void LogShapes(IEnumerable<(string Field, int[]? Shape)> tensors)
     {
@@ -47,16 +50,22 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
         text.AppendLiteral("]");
     }
 
+    /// <summary>The answer's formatting buffer: up to <see cref="AttentionJsonResult.BufferedBytes"/> and the writer's pending bytes.</summary>
+    private const long AnswerWriterBytes = 2L * AttentionJsonResult.BufferedBytes;
+
     /// <summary>
     /// Hands the problem to the engine, the one validator (422 for its findings, named by <paramref name="fieldOf"/>),
-    /// unless <paramref name="errors"/> already holds wire defects (422); releases the compute slot once the engine is
-    /// done and lets <paramref name="answer"/> write the result, owning the request's intake place.
+    /// unless <paramref name="errors"/> already holds wire defects (422); has it measured and trades the parse charge for
+    /// the problem's bytes plus <paramref name="wireBytes"/> (the face's own copies of the inputs): 503 when they do not
+    /// fit now, 422 citing the budget when they never could. Releases the compute slot once the engine is done, keeps
+    /// only the answer's charge, and lets <paramref name="answer"/> write the result, owning the request's intake place.
     /// </summary>
     public IResult Solve<T>(
         IAttentionProblem<T> problem,
         FieldErrors errors,
         Func<ProblemPart, string> fieldOf,
-        Func<AttentionResult<T>, RequestTimings, IDisposable, IResult> answer)
+        Func<AttentionResult<T>, RequestTimings, IDisposable, IResult> answer,
+        long wireBytes = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (errors.Any)
@@ -65,13 +74,27 @@ internal sealed class ComputeRun(HttpContext context, AttentionEngine engine, Re
         }
 
         timings.Parse = Stopwatch.GetElapsedTime(parsing);
-        var computeStarted = Stopwatch.GetTimestamp();
         try
         {
+            var needed = engine.Measure(problem).Bytes + wireBytes + AnswerWriterBytes;
+            if (needed > ParseBytes && !ticket.TryCharge(needed - ParseBytes))
+            {
+                return ticket.CouldEverCharge(needed - ParseBytes)
+                    ? ComputeEndpoints.Busy(context, ticket, $"the problem needs about {needed} bytes and the service's memory budget is in use by other requests")
+                    : ErrorResults.Create(StatusCodes.Status422UnprocessableEntity, "The problem is larger than the memory budget",
+                        $"the problem and its request need about {needed} bytes; this service may hold at most {ticket.Budget} bytes for all requests (Attention:Limits:MemoryBudgetBytes): send a smaller problem");
+            }
+
+            ticket.Release(Math.Max(0, ParseBytes - needed));
+            var computeStarted = Stopwatch.GetTimestamp();
             var result = engine.Compute(problem, context.RequestAborted);
             timings.Compute = Stopwatch.GetElapsedTime(computeStarted);
             context.RequestServices.GetRequiredService<AttentionTelemetry>().Computed(context, ComputeRecord.Of(problem, result, engine.KernelPath, parsing, timings.Parse, timings.Compute));
             ticket.ReleaseSlot();
+
+            // From here the request holds only its answer: the output, the weights and the writer's buffer.
+            var answerBytes = ((result.Output.Length + (long)(result.Weights?.Length ?? 0)) * Unsafe.SizeOf<T>()) + AnswerWriterBytes;
+            ticket.Release(ticket.Charged - answerBytes);
             return answer(result, timings, ticket);
         }
         catch (AttentionProblemException e)

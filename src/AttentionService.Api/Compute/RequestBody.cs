@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AttentionService.Api.Errors;
@@ -7,12 +8,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace AttentionService.Api.Compute;
 
 /// <summary>
-/// The request body in two steps: read the bytes into a pooled buffer (I/O only, bounded by the body limit; 413 or
-/// 415), then parse them with the source-generated contract (400) once the request has a compute slot.
+/// The request body in two steps: read the bytes into a pooled buffer (I/O only, bounded by the body limit, the body
+/// deadline and the memory budget; 413, 415, 408 or 503), then parse them with the source-generated contract (400)
+/// once the request has a compute slot.
 /// </summary>
 internal static class RequestBody
 {
-    public static async Task<(PooledBufferWriter? Body, ProblemHttpResult? Problem)> ReadAsync(HttpContext context, long limit)
+    /// <summary>The buffer a body starts in, whatever its <c>Content-Length</c> claims; it grows with the bytes received.</summary>
+    public const int InitialBytes = 16 * 1024;
+
+    public static async Task<(PooledBufferWriter? Body, ProblemHttpResult? Problem)> ReadAsync(
+        HttpContext context, long limit, Admission.Ticket? ticket = null, TimeSpan? deadline = null)
     {
         var request = context.Request;
         if (!request.HasJsonContentType())
@@ -28,20 +34,79 @@ internal static class RequestBody
             return (null, TooLarge(request.ContentLength.Value, limit));
         }
 
-        var body = new PooledBufferWriter((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 256, limit));
+        // Charged before it exists, like every later growth: a claim costs nothing until the bytes arrive.
+        if (ticket?.TryCharge(InitialBytes) == false)
+        {
+            return (null, ComputeEndpoints.Busy(context, ticket, "the service's memory budget is in use by other requests"));
+        }
+
+        var charged = ticket is null ? 0L : InitialBytes;
+        var body = new PooledBufferWriter(InitialBytes);
+        (PooledBufferWriter?, ProblemHttpResult?) Refuse(ProblemHttpResult? problem)
+        {
+            body.Dispose();
+            ticket?.Release(charged);
+            charged = 0;
+            return (null, problem);
+        }
+
+        // The deadline stops the pending read rather than cancelling it, so the reader stays usable and Kestrel can
+        // finish the connection cleanly after the 408.
+        var reader = request.BodyReader;
+        using var timeout = new CancellationTokenSource(deadline ?? Timeout.InfiniteTimeSpan);
+        using var stopRead = timeout.Token.Register(reader.CancelPendingRead);
+
         try
         {
-            var reader = request.BodyReader;
             while (true)
             {
                 var result = await reader.ReadAsync(context.RequestAborted);
+                if (result.IsCanceled && timeout.IsCancellationRequested)
+                {
+                    reader.AdvanceTo(result.Buffer.Start);
+                    context.Response.Headers.Connection = "close";
+                    return Refuse(ErrorResults.Create(
+                        StatusCodes.Status408RequestTimeout,
+                        "The request body arrived too slowly",
+                        $"the body did not arrive within {deadline!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (Attention:Engine:BodyTimeoutSeconds); {body.WrittenCount} bytes had arrived"));
+                }
+
                 foreach (var segment in result.Buffer)
                 {
-                    if (body.WrittenCount + segment.Length > limit)
+                    var needed = (long)body.WrittenCount + segment.Length;
+                    if (needed > limit)
                     {
                         reader.AdvanceTo(result.Buffer.End);
-                        body.Dispose();
-                        return (null, TooLarge(null, limit));
+                        return Refuse(TooLarge(null, limit));
+                    }
+
+                    if (needed > body.Capacity)
+                    {
+                        // Doubling keeps the copies linear, and the claimed length, once the bytes near it, spares the
+                        // last doubling's slack; while growing, the old and the new buffer both exist.
+                        var grown = (int)Math.Min(Math.Min(limit, request.ContentLength ?? limit), Math.Max(needed, 2L * body.Capacity));
+                        grown = (int)Math.Max(grown, needed);
+                        if (ticket is not null && !ticket.TryCharge(grown))
+                        {
+                            reader.AdvanceTo(result.Buffer.End);
+                            var refusal = Refuse(ticket.CouldEverCharge(grown)
+                                ? ComputeEndpoints.Busy(context, ticket, "the service's memory budget is in use by other requests")
+                                : TooLargeForMemory(ticket));
+
+                            // Part of the body has been sent: take the rest without keeping it (the deadline and the
+                            // minimum rate still apply), so the client reads the refusal instead of a reset connection.
+                            while (!result.IsCompleted && !result.IsCanceled)
+                            {
+                                result = await reader.ReadAsync(context.RequestAborted);
+                                reader.AdvanceTo(result.Buffer.End);
+                            }
+
+                            return refusal;
+                        }
+
+                        body.Reserve(grown);
+                        ticket?.Release(charged);
+                        charged = ticket is null ? 0 : grown;
                     }
 
                     segment.Span.CopyTo(body.GetSpan(segment.Length));
@@ -57,17 +122,29 @@ internal static class RequestBody
         }
         catch (BadHttpRequestException e)
         {
-            // Kestrel's own limit (413), or a client that stopped sending mid-body (400): the client's fault, never a 500.
-            body.Dispose();
-            return (null, e.StatusCode == StatusCodes.Status413PayloadTooLarge
+            // Kestrel's own limit (413), or a client that stopped sending or sent too slowly (400, 408): the client's
+            // fault, never a 500.
+            return Refuse(e.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? TooLarge(null, limit)
                 : ErrorResults.Create(e.StatusCode, "The request body could not be read", e.Message));
         }
         catch
         {
-            body.Dispose();
+            Refuse(null);
             throw;
         }
+    }
+
+    /// <summary>
+    /// An upper bound of the bytes parsing <paramref name="json"/> allocates: at most one number per comma or opening
+    /// bracket, 8 bytes each as double, in buffers that double as they grow (capacity up to twice the count, and the
+    /// old buffer beside the new while growing), and never less than three times the body (for tensors the body
+    /// carries more densely than as JSON numbers).
+    /// </summary>
+    public static long ParseBytes(ReadOnlySpan<byte> json)
+    {
+        long numbers = json.Count((byte)',') + json.Count((byte)'[') + 1;
+        return Math.Max(24 * numbers, 3L * json.Length);
     }
 
     public static (T? Value, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo)
@@ -90,6 +167,11 @@ internal static class RequestBody
             return (null, ErrorResults.FromJsonException(e));
         }
     }
+
+    public static ProblemHttpResult TooLargeForMemory(Admission.Ticket ticket) => ErrorResults.Create(
+        StatusCodes.Status413PayloadTooLarge,
+        "Request body too large for the memory budget",
+        $"reading and parsing this body needs more memory than this service's whole budget of {ticket.Budget} bytes (Attention:Limits:MemoryBudgetBytes); send a smaller body");
 
     internal static ProblemHttpResult TooLarge(long? length, long limit) => ErrorResults.Create(
         StatusCodes.Status413PayloadTooLarge,

@@ -24,9 +24,13 @@ internal sealed class FieldErrors
     {
         foreach (var finding in findings)
         {
-            Add(fieldOf(finding.Part), finding.Limit is { } limit ? $"{finding.Message} (setting Attention:Limits:{limit})" : finding.Message);
+            Add(fieldOf(finding.Part), finding.Limit is { } limit ? $"{finding.Message} (setting Attention:Limits:{SettingOf(limit)})" : finding.Message);
         }
     }
+
+    /// <summary>The service's setting behind an engine limit: the engine's problem bytes are the service's memory budget.</summary>
+    private static string SettingOf(string engineLimit) =>
+        engineLimit == nameof(AttentionEngineOptions.MaxProblemBytes) ? "MemoryBudgetBytes" : engineLimit;
 
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 

@@ -101,6 +101,7 @@ internal sealed partial class EngineWarmup(AttentionEngine engine, Admission adm
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(
             admission.Draining ? HealthCheckResult.Unhealthy("shutting down: in-flight computations finish, new ones are refused")
+            : admission.Memory.Shortage() is { } shortage ? HealthCheckResult.Unhealthy(shortage)
             : _ready ? HealthCheckResult.Healthy($"engine warm ({engine.KernelPath} kernels)")
             : _failure is { } failure ? HealthCheckResult.Unhealthy($"engine warm-up failed: {failure}")
             : HealthCheckResult.Unhealthy("engine warming up"));

@@ -35,6 +35,7 @@ public static class ApiBuilder
 
         services.AddOptions<AttentionOptions>().BindConfiguration(AttentionOptions.Section)
             .Validate(o => o.Auth.ApiKeyHashes.All(IsSha256Hex), "Attention:Auth:ApiKeyHashes entries must be SHA-256 hashes: 64 hexadecimal digits")
+            .Validate(o => o.Limits.MemoryBudgetBytes is 0 or >= 16 << 20, "Attention:Limits:MemoryBudgetBytes must be 0 (40 % of the memory the runtime may use) or at least 16777216 (16 MiB)")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AttentionOptions>, AttentionOptionsValidator>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<AttentionOptions>>(
@@ -49,6 +50,7 @@ public static class ApiBuilder
                 MaxDegreeOfParallelism = options.Engine.MaxDegreeOfParallelism > 0 ? options.Engine.MaxDegreeOfParallelism : Environment.ProcessorCount,
                 MaxScoreElements = options.Limits.MaxScoreElements,
                 MaxReturnedWeights = options.Limits.MaxReturnedWeights,
+                MaxProblemBytes = sp.GetRequiredService<Compute.MemoryBudget>().Total,
             });
         });
 
@@ -74,12 +76,7 @@ public static class ApiBuilder
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
-            // Routing answers 415 itself (the endpoints declare application/json) with no detail; say what to send.
-            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
-            {
-                context.ProblemDetails.Detail = ErrorResults.UnsupportedMediaTypeDetail(context.HttpContext.Request.ContentType);
-            }
-
+            ProblemDefaults.Complete(context);
             V2Errors.AddErrorMember(context);
         });
         services.ConfigureHttpJsonOptions(o =>
@@ -121,6 +118,7 @@ public static class ApiBuilder
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseGateway();
+        app.UseSecurityHeaders();
         app.UseMiddleware<RequestTelemetryMiddleware>();
         app.UseServiceRequestLogging();
         app.UseResponseCompression();

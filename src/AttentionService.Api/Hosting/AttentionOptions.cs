@@ -50,6 +50,18 @@ public sealed class LimitsOptions
     /// <summary>Largest <c>B·H·n·m</c> when weights are returned (422 beyond). Default 2^24.</summary>
     [Range(1, long.MaxValue)]
     public long MaxReturnedWeights { get; set; } = 16_777_216;
+
+    /// <summary>
+    /// Bytes all requests together may hold (bodies, parsed tensors, the engine's buffers); 0 (the default) means 40 % of
+    /// what the runtime may use (<c>GC.GetGCMemoryInfo().TotalAvailableMemoryBytes</c>: the heap hard limit, 75 % of a
+    /// container's limit), leaving the rest for the process itself and for buffers given back but not yet collected.
+    /// Beyond it a request gets 503; one that could never fit, 413 or 422.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MemoryBudgetBytes { get; set; }
+
+    /// <summary><see cref="MemoryBudgetBytes"/> with 0 resolved.</summary>
+    public long EffectiveMemoryBudgetBytes => MemoryBudgetBytes > 0 ? MemoryBudgetBytes : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 2 / 5;
 }
 
 /// <summary>Engine settings.</summary>
@@ -74,12 +86,26 @@ public sealed class EngineOptions
     [Range(0.01, 3600)]
     public double TimeoutSeconds { get; set; } = 30;
 
+    /// <summary>Deadline for receiving a request's body (408 past it); the request's deadline, <see cref="TimeoutSeconds"/>, applies when it is shorter. Default 10 s.</summary>
+    [Range(0.01, 3600)]
+    public double BodyTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Requests one client address may have in the service at once (429 beyond); 0 (the default) means half of the intake places.</summary>
+    [Range(0, 100_000)]
+    public int MaxIntakePerClient { get; set; }
+
     /// <summary>The <c>Retry-After</c> seconds sent with 503 (queue full or shutting down).</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;
 
     /// <summary><see cref="MaxConcurrency"/> with 0 resolved to the processor count.</summary>
     public int EffectiveMaxConcurrency => MaxConcurrency > 0 ? MaxConcurrency : Environment.ProcessorCount;
+
+    /// <summary>The body deadline that applies: <see cref="BodyTimeoutSeconds"/>, or <see cref="TimeoutSeconds"/> when that is shorter.</summary>
+    public double EffectiveBodyTimeoutSeconds => Math.Min(BodyTimeoutSeconds, TimeoutSeconds);
+
+    /// <summary><see cref="MaxIntakePerClient"/> with 0 resolved to half of the intake places (<c>MaxConcurrency + QueueLength</c>), at least 1.</summary>
+    public int EffectiveMaxIntakePerClient => MaxIntakePerClient > 0 ? MaxIntakePerClient : Math.Max(1, (EffectiveMaxConcurrency + QueueLength) / 2);
 }
 
 /// <summary>API keys: when <see cref="ApiKeyHashes"/> is set, the <c>/v1</c> endpoints require <c>X-API-Key</c>.</summary>

@@ -28,6 +28,12 @@ public sealed class GatewayOptions
     /// and sending <c>X-Forwarded-Prefix</c>; requests under it are served as if at the root. Empty (the default): none.
     /// </summary>
     public string? PathBase { get; set; }
+
+    /// <summary>
+    /// The URL clients use, such as <c>https://api.example.com/attention</c>, named as the OpenAPI document's server.
+    /// Empty (the default): the server is the path base, relative to wherever the document was fetched from.
+    /// </summary>
+    public Uri? PublicUrl { get; set; }
 }
 
 /// <summary>Checks every known network is a CIDR range and the path base a rooted path, so a typo stops start-up.</summary>
@@ -51,6 +57,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"{GatewayOptions.Section}:PathBase is '{options.PathBase}'; it must start with '/' and not end with one, such as /attention.");
         }
 
+        if (options.PublicUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"{GatewayOptions.Section}:PublicUrl is '{url}'; it must be an absolute http or https URL such as https://api.example.com/attention.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -68,7 +79,7 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     }
 }
 
-/// <summary>Forwarded headers from trusted gateways, a configured path base, and an OpenAPI document that names the URL clients used.</summary>
+/// <summary>Forwarded headers from trusted gateways, a configured path base, and an OpenAPI document that names the public URL.</summary>
 public static class Gateway
 {
     /// <summary>Binds and validates <see cref="GatewayOptions"/> and configures forwarded headers and the OpenAPI server URL.</summary>
@@ -97,10 +108,14 @@ public static class Gateway
             forwarded.ForwardLimit = null;
         });
 
-        // The document is generated per request: its server is where this request came from, prefix included, so
-        // Swagger UI's "Try it out" and generated clients call through the gateway.
-        services.Configure<SwaggerOptions>(swagger => swagger.PreSerializeFilters.Add(static (document, request) =>
-            document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host.Value}{request.PathBase.Value}" }]));
+        // The document's server is the configured public URL, or the path base relative to the document, so Swagger UI's
+        // "Try it out" calls through the gateway. Never the request's Host: a cache in front would keep a document that
+        // names whatever host one client sent.
+        services.Configure<SwaggerOptions>(swagger => swagger.PreSerializeFilters.Add((document, request) =>
+        {
+            var publicUrl = request.HttpContext.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.PublicUrl;
+            document.Servers = [new OpenApiServer { Url = publicUrl?.AbsoluteUri.TrimEnd('/') ?? (request.PathBase.HasValue ? request.PathBase.Value : "/") }];
+        }));
         return builder;
     }
 

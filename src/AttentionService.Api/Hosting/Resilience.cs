@@ -27,8 +27,14 @@ internal static class Resilience
         var configuration = builder.Configuration;
 
         services.AddSingleton<Admission>();
+        services.AddSingleton<MemoryBudget>();
+        services.AddExceptionHandler<OutOfMemoryHandler>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(configuration.GetValue("ShutdownTimeoutSeconds", 25.0)));
-        services.AddOptions<KestrelServerOptions>().Configure(kestrel => ApplyKestrelLimits(kestrel.Limits, configuration.GetSection("Kestrel:Limits")));
+        services.AddOptions<KestrelServerOptions>().Configure(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            ApplyKestrelLimits(kestrel.Limits, configuration.GetSection("Kestrel:Limits"));
+        });
 
         services.AddRequestTimeouts();
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<AttentionOptions>>((o, options) =>
@@ -101,9 +107,30 @@ internal static class Resilience
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseKeyBeforeRoutingRefusals();
         app.UseRateLimiter(); // before the timeouts: the per-key limiter never queues, so no timed-out wait can answer 200
         app.UseRequestTimeouts();
         return app;
+    }
+
+    /// <summary>
+    /// Routing answers a wrong content type (415) or method (405) with endpoints of its own, which carry no
+    /// authorization; under <c>/v1</c>, with keys configured, a client without a valid key is told that first (401).
+    /// </summary>
+    private static void UseKeyBeforeRoutingRefusals(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<IOptions<AttentionOptions>>().Value.Auth.Enabled)
+        {
+            return;
+        }
+
+        app.Use((context, next) =>
+            context.Request.Path.StartsWithSegments("/v1")
+            && context.GetEndpoint() is { } endpoint
+            && endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>() is null
+            && context.User.Identity?.IsAuthenticated != true
+                ? context.ChallengeAsync()
+                : next(context));
     }
 
     /// <summary>Applies the compute conventions to an endpoint group: deadline, and keys and per-key limits when configured.</summary>
@@ -137,10 +164,19 @@ internal static class Resilience
     private static void ApplyKestrelLimits(KestrelServerLimits limits, IConfigurationSection section)
     {
         limits.RequestHeadersTimeout = section.GetValue("RequestHeadersTimeout", TimeSpan.FromSeconds(10));
-        limits.KeepAliveTimeout = section.GetValue("KeepAliveTimeout", TimeSpan.FromSeconds(120));
-        limits.MaxConcurrentConnections = section.GetValue<long?>("MaxConcurrentConnections", 1024);
+
+        // A connection that sends nothing, new or between requests, is closed by the keep-alive timeout, not the header
+        // timeout; by default both are the header timeout, so an idle socket is held no longer than a slow header.
+        limits.KeepAliveTimeout = section.GetValue("KeepAliveTimeout", limits.RequestHeadersTimeout);
+
+        // An idle connection costs a socket and a few kilobytes (Kestrel allocates no buffer until data arrives), and
+        // each is closed within the timeout above: the limit is sized for many of them, not for the few computing.
+        limits.MaxConcurrentConnections = section.GetValue<long?>("MaxConcurrentConnections", 10_000);
         limits.MaxRequestHeadersTotalSize = section.GetValue("MaxRequestHeadersTotalSize", 32 * 1024);
-        limits.MinRequestBodyDataRate = DataRate(section.GetSection("MinRequestBodyDataRate"), 240, TimeSpan.FromSeconds(5));
+
+        // Bodies are tensors sent by programs, not forms typed by people: 64 KiB/s after 2 s is slow for any network a
+        // compute client uses, and a trickle below it is cut off within about 3 s instead of holding an intake place.
+        limits.MinRequestBodyDataRate = DataRate(section.GetSection("MinRequestBodyDataRate"), 64 * 1024, TimeSpan.FromSeconds(2));
         limits.MinResponseDataRate = DataRate(section.GetSection("MinResponseDataRate"), 240, TimeSpan.FromSeconds(5));
     }
 

@@ -7,9 +7,14 @@ using AttentionService.Api.SelfAttention;
 
 namespace AttentionService.Api.Wire;
 
-/// <summary>Every DTO the service reads or writes, source-generated; numbers must be JSON numbers and unknown fields are refused.</summary>
+/// <summary>
+/// Every DTO the service reads or writes, source-generated; numbers must be JSON numbers, and unknown, duplicated or
+/// differently cased fields are refused.
+/// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
+    PropertyNameCaseInsensitive = false,
+    AllowDuplicateProperties = false,
     NumberHandling = JsonNumberHandling.Strict,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

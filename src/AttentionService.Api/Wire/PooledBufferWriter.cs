@@ -1,11 +1,12 @@
 using System.Buffers;
+using AttentionService.Engine;
 
 namespace AttentionService.Api.Wire;
 
 /// <summary>An <see cref="IBufferWriter{T}"/> of bytes over arrays rented from the shared pool.</summary>
 internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+    private byte[] _buffer = BufferPool.Rent<byte>(initialCapacity);
 
     public int WrittenCount { get; private set; }
 
@@ -27,19 +28,41 @@ internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<by
         return _buffer.AsSpan(WrittenCount);
     }
 
+    /// <summary>The bytes the buffer can hold before it grows.</summary>
+    public int Capacity => _buffer.Length;
+
     public void Clear() => WrittenCount = 0;
 
-    public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+    /// <summary>Grows the buffer to hold at least <paramref name="capacity"/> bytes (exactly that many when it is large).</summary>
+    public void Reserve(int capacity)
+    {
+        if (capacity > _buffer.Length)
+        {
+            var larger = BufferPool.Rent<byte>(capacity);
+            _buffer.AsSpan(0, WrittenCount).CopyTo(larger);
+            BufferPool.Return(_buffer);
+            _buffer = larger;
+        }
+    }
+
+    /// <summary>Returns the buffer; safe to call more than once.</summary>
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        WrittenCount = 0;
+        if (buffer.Length > 0)
+        {
+            BufferPool.Return(buffer);
+        }
+    }
 
     private void Ensure(int sizeHint)
     {
         var needed = WrittenCount + Math.Max(sizeHint, 256);
         if (needed > _buffer.Length)
         {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
-            _buffer.AsSpan(0, WrittenCount).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
+            Reserve(Math.Max(needed, _buffer.Length * 2));
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using AttentionService.Engine;
@@ -28,7 +27,7 @@ internal static class TensorJsonReader
         Span<int> shape = stackalloc int[MaxRank + 1];   // shape[k]: element count of every array at depth k + 1 (-1 until known)
         Span<int> counts = stackalloc int[MaxRank + 1];  // elements seen so far in the open array at each depth
         shape.Fill(-1);
-        var buffer = ArrayPool<TElement>.Shared.Rent(256);
+        var buffer = BufferPool.Rent<TElement>(256);
         int length = 0, depth = 1, leafDepth = -1, maxDepth = 1;
         counts[0] = 0;
         TensorDefect? defect = null;
@@ -99,9 +98,9 @@ internal static class TensorJsonReader
                         {
                             if (length == buffer.Length)
                             {
-                                var larger = ArrayPool<TElement>.Shared.Rent(buffer.Length * 2);
+                                var larger = BufferPool.Rent<TElement>(buffer.Length * 2);
                                 buffer.AsSpan(0, length).CopyTo(larger);
-                                ArrayPool<TElement>.Shared.Return(buffer);
+                                BufferPool.Return(buffer);
                                 buffer = larger;
                             }
 
@@ -132,7 +131,7 @@ internal static class TensorJsonReader
         {
             if (buffer is not null)
             {
-                ArrayPool<TElement>.Shared.Return(buffer);
+                BufferPool.Return(buffer);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -31,7 +30,7 @@ internal static class LinearAlgebra
     public static void MatMulTransposed<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int rows, int k, int p, CancellationToken ct = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var bt = ArrayPool<T>.Shared.Rent(k * p);
+        var bt = BufferPool.Rent<T>(k * p);
         try
         {
             for (var o = 0; o < p; o++)
@@ -53,7 +52,7 @@ internal static class LinearAlgebra
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(bt);
+            BufferPool.Return(bt);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 
 namespace AttentionService.Engine.Kernels;
@@ -25,7 +24,7 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
         {
             _keyTileStride = p.D * bcPad;
             _keyHeadStride = (long)tiles * _keyTileStride;
-            _keys = ArrayPool<T>.Shared.Rent((int)Math.Max(heads * _keyHeadStride, 1));
+            _keys = BufferPool.Rent<T>((int)Math.Max(heads * _keyHeadStride, 1));
             KeyParts = heads * tiles;
         }
 
@@ -40,7 +39,7 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
         else
         {
             ValueHeadStride = (long)p.M * dvPad;
-            _values = ArrayPool<T>.Shared.Rent((int)Math.Max(heads * ValueHeadStride, 1));
+            _values = BufferPool.Rent<T>((int)Math.Max(heads * ValueHeadStride, 1));
             for (var row = 0; row < heads * p.M; row++)
             {
                 p.V.AsSpan(row * p.Dv, p.Dv).CopyTo(_values.AsSpan(row * dvPad, p.Dv));
@@ -76,12 +75,12 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
     {
         if (_keys is not null)
         {
-            ArrayPool<T>.Shared.Return(_keys);
+            BufferPool.Return(_keys);
         }
 
         if (_values is not null)
         {
-            ArrayPool<T>.Shared.Return(_values);
+            BufferPool.Return(_values);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -21,9 +20,9 @@ internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBina
     {
         _rows = rowsPerSlot;
         _dv = dv;
-        _outputs = ArrayPool<T>.Shared.Rent(slots * rowsPerSlot * dv);
-        _max = ArrayPool<T>.Shared.Rent(slots * rowsPerSlot);
-        _sum = ArrayPool<T>.Shared.Rent(slots * rowsPerSlot);
+        _outputs = BufferPool.Rent<T>(slots * rowsPerSlot * dv);
+        _max = BufferPool.Rent<T>(slots * rowsPerSlot);
+        _sum = BufferPool.Rent<T>(slots * rowsPerSlot);
     }
 
     public void Store(int slot, ReadOnlySpan<T> o, ReadOnlySpan<T> rowMax, ReadOnlySpan<T> rowSum, int rows, int dv, int dvPad)
@@ -75,8 +74,8 @@ internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBina
 
     public void Dispose()
     {
-        ArrayPool<T>.Shared.Return(_outputs);
-        ArrayPool<T>.Shared.Return(_max);
-        ArrayPool<T>.Shared.Return(_sum);
+        BufferPool.Return(_outputs);
+        BufferPool.Return(_max);
+        BufferPool.Return(_sum);
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 
 namespace AttentionService.Engine.Kernels;
@@ -32,9 +31,9 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
     {
         foreach (var array in new[] { Q, Hidden, S, O, RowMax, RowSum, TileMax })
         {
-            ArrayPool<T>.Shared.Return(array);
+            BufferPool.Return(array);
         }
     }
 
-    private static T[] Rent(int length) => ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
+    private static T[] Rent(int length) => BufferPool.Rent<T>(Math.Max(length, 1));
 }

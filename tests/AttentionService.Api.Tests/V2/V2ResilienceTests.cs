@@ -61,7 +61,8 @@ public class V2ResilienceTests
     {
         const int concurrency = 1, queue = 1, extra = 2;
         await using var factory = new KestrelServiceFactory(
-            Setting("Attention:Engine:MaxConcurrency", concurrency), Setting("Attention:Engine:QueueLength", queue), Setting("Attention:Engine:RetryAfterSeconds", 3));
+            Setting("Attention:Engine:MaxConcurrency", concurrency), Setting("Attention:Engine:QueueLength", queue), Setting("Attention:Engine:RetryAfterSeconds", 3),
+            Setting("Attention:Engine:MaxIntakePerClient", 100)); // every request comes from one address here
         using var client = factory.CreateKestrelClient();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, concurrency + queue + extra).Select(_ => client.PostAsync(Infer, SlowProblem(2048))));

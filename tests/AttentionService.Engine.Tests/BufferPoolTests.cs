@@ -1,0 +1,52 @@
+namespace AttentionService.Engine.Tests;
+
+/// <summary>Large buffers go back to the garbage collector, small ones to the pool; problems are measured before they are paid for.</summary>
+public class BufferPoolTests
+{
+    [Fact]
+    public void LargeTensor_IsNotKeptAfterDispose()
+    {
+        var first = TensorData.Rent<float>(1024, 1024); // 4 MiB
+        var array = first.Array;
+        first.Dispose();
+
+        using var second = TensorData.Rent<float>(1024, 1024);
+
+        second.Array.ShouldNotBeSameAs(array);
+        second.Array.Length.ShouldBe(1024 * 1024); // exactly the size asked for, not the next power of two
+    }
+
+    [Fact]
+    public void SmallTensor_IsPooled()
+    {
+        var first = TensorData.Rent<float>(16, 16);
+        var array = first.Array;
+        first.Dispose();
+
+        using var second = TensorData.Rent<float>(16, 16);
+
+        second.Array.ShouldBeSameAs(array);
+    }
+
+    [Fact]
+    public void Measure_CountsTheWeightsOnlyWhenTheyAreReturned_AndRefusesWhatIsOverTheBytes()
+    {
+        var engine = new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = 1 });
+        AttentionProblem<float> Problem(bool weights) => new()
+        {
+            Query = TensorData.Wrap(new float[100 * 8], 100, 8),
+            Key = TensorData.Wrap(new float[300 * 8], 300, 8),
+            Value = TensorData.Wrap(new float[300 * 8], 300, 8),
+            ReturnWeights = weights,
+        };
+
+        var with = engine.Measure(Problem(true)).Bytes;
+        var without = engine.Measure(Problem(false)).Bytes;
+
+        (with - without).ShouldBe(100 * 300 * sizeof(float));
+        without.ShouldBeGreaterThan((100 + 300 + 300) * 8 * sizeof(float)); // the inputs, at least
+        var small = new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = 1, MaxProblemBytes = without });
+        small.Validate(Problem(false)).ShouldBeEmpty();
+        small.Validate(Problem(true)).Single().Limit.ShouldBe(nameof(AttentionEngineOptions.MaxProblemBytes));
+    }
+}
