@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using AttentionService.Engine.Kernels;
 
 namespace AttentionService.Engine;
@@ -31,7 +30,7 @@ public readonly record struct ProblemSize(long Scores, long ReturnedWeights, lon
     /// <summary>Elements of values whose rows are padded to whole vectors of the widest path.</summary>
     internal static long PackedValues(long heads, int m, int dv) => heads * m * Widest(m, dv).DvPadded;
 
-    private static TileShape Widest(int m, int dv) => TileShape.For(1, m, dv, Vector512<float>.Count, FlashKernel<float, Vector512<float>, Simd512<float>>.RowBlock);
+    private static TileShape Widest(int m, int dv) => TileShape.Widest(1, m, dv);
 
     /// <summary>
     /// Adds a finding when the problem exceeds one of <paramref name="limits"/>, or a buffer could not be one array;

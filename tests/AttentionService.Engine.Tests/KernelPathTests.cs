@@ -33,7 +33,8 @@ public class KernelPathTests
         foreach (var threads in new[] { 1, 2 })
         {
             var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path, MaxDegreeOfParallelism = threads });
-            // Query tiles hold 32 rows and key tiles 512 keys: these cross both, with ragged last tiles.
+            // Query tiles hold up to 64 rows (balanced: 70 rows are two of 40, 100 two of 56) and key tiles 512 keys: these
+            // cross both, with ragged last tiles.
             foreach (var (n, m, d, dv) in new[] { (70, 1100, 24, 20), (100, 1030, 64, 64), (33, 513, 17, 33) })
             {
                 var c = new Reference.Case(2, 2, 1, n, m, d, d, dv)
@@ -83,6 +84,7 @@ public class KernelPathTests
 
     [Theory]
     [InlineData("scalar", KernelPath.Scalar)]
+    [InlineData("vector128", KernelPath.Vector128)]
     [InlineData(" Vector256 ", KernelPath.Vector256)]
     [InlineData("VECTOR512", KernelPath.Vector512)]
     [InlineData("avx9000", null)]
@@ -95,13 +97,23 @@ public class KernelPathTests
         KernelPaths.Default.ShouldBe(KernelPaths.Parse(Environment.GetEnvironmentVariable(KernelPaths.EnvironmentVariable)) ?? KernelPaths.Widest());
 
     [Fact]
-    public void ForcedPath_IsTheOneRun()
+    public void ForcedPath_IsTheOneRun_AcceleratedOrNot()
     {
-        foreach (var path in KernelPaths.Supported)
+        foreach (var path in KernelPaths.All)
         {
             new AttentionEngine(new AttentionEngineOptions { KernelPath = path }).KernelPath.ShouldBe(path);
         }
 
-        KernelPaths.Supported.ShouldContain(KernelPath.Scalar);
+        KernelPaths.All.ShouldBe([KernelPath.Scalar, KernelPath.Vector128, KernelPath.Vector256, KernelPath.Vector512]);
+        KernelPaths.Accelerated.ShouldContain(KernelPath.Scalar);
+    }
+
+    [Fact]
+    public void AutoPath_IsAccelerated_UnlessForced()
+    {
+        var forced = KernelPaths.Parse(Environment.GetEnvironmentVariable(KernelPaths.EnvironmentVariable));
+        var auto = new AttentionEngine().KernelPath;
+        auto.ShouldBe(forced ?? KernelPaths.Accelerated[^1]);
+        KernelPaths.IsAccelerated(KernelPath.Auto).ShouldBeTrue();
     }
 }

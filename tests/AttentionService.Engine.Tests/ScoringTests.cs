@@ -6,7 +6,7 @@ namespace AttentionService.Engine.Tests;
 public class ScoringTests
 {
     public static IEnumerable<object[]> ScoringsAndPaths() =>
-        from s in Enum.GetValues<Scoring>() from p in KernelPaths.Supported select new object[] { s, p };
+        from s in Enum.GetValues<Scoring>() from p in KernelPaths.All select new object[] { s, p };
 
     [Theory]
     [MemberData(nameof(ScoringsAndPaths))]

@@ -6,10 +6,10 @@ namespace AttentionService.Engine.Tests;
 /// <summary>Builds engine problems from reference cases and compares answers with the golden tolerance.</summary>
 internal static class TestProblems
 {
-    public static IEnumerable<object[]> Paths() => KernelPaths.Supported.Select(p => new object[] { p });
+    public static IEnumerable<object[]> Paths() => KernelPaths.All.Select(p => new object[] { p });
 
     public static IEnumerable<object[]> PathsAndPrecisions() =>
-        from p in KernelPaths.Supported from precision in new[] { Precision.Float32, Precision.Float64 } select new object[] { p, precision };
+        from p in KernelPaths.All from precision in new[] { Precision.Float32, Precision.Float64 } select new object[] { p, precision };
 
     public static double[] Random(Random rng, int length, double spread = 1.0) =>
         Enumerable.Range(0, length).Select(_ => ((rng.NextDouble() * 2) - 1) * spread).ToArray();

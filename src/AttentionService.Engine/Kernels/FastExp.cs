@@ -5,11 +5,13 @@ using System.Runtime.Intrinsics.X86;
 namespace AttentionService.Engine.Kernels;
 
 /// <summary>
-/// Base-2 exponentials for the float softmax. The kernels fold log2(e) into the score scale, so the softmax needs
-/// 2^x, computed as 2^n · 2^f with n = round(x), f in [-1/2, 1/2] and a degree-5 polynomial for 2^f (relative error
-/// 2.2e-7, fitted on Chebyshev nodes). With AVX-512, vscalefps applies 2^n and handles underflow in one instruction;
-/// without it, 2^n is built in the exponent bits. Inputs at or below -126 give 0, so masked scores (-inf) weigh
-/// nothing.
+/// Base-2 exponentials for the float softmax. The row step computes 2^((s - max)·log2 e): log2 e is one multiply there,
+/// not folded into the score scale, so scores, bias and the running max stay in natural units. 2^x is 2^n · 2^f with
+/// n = round(x), f in [-1/2, 1/2] and a degree-5 polynomial for 2^f (relative error 2.2e-7, fitted on Chebyshev nodes).
+/// With AVX-512, vscalefps applies 2^n: results below 2^-126 come out subnormal down to 2^-149 and 0 below, and
+/// -inf gives exactly 0. Without it (Vector256, Vector128, and Vector512 in software), 2^n is built in the exponent
+/// bits, which cannot hold a subnormal: inputs below -126 give 0 (flushed, a relative change of at most 2^-126 of the
+/// row's sum), so masked scores (-inf) weigh nothing on every path.
 /// </summary>
 internal static class FastExp
 {
@@ -54,5 +56,21 @@ internal static class FastExp
         p = Vector256.FusedMultiplyAdd(p, f, Vector256.Create(C0));
         var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
         return Vector256.AndNot(p * scale, underflow.AsSingle());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp2(Vector128<float> x)
+    {
+        var underflow = Vector128.LessThan(x, Vector128.Create(-126f));
+        var t = Vector128.Min(Vector128.Max(x, Vector128.Create(-126f)), Vector128.Create(127f));
+        var n = Vector128.Round(t);
+        var f = t - n;
+        var p = Vector128.FusedMultiplyAdd(Vector128.Create(C5), f, Vector128.Create(C4));
+        p = Vector128.FusedMultiplyAdd(p, f, Vector128.Create(C3));
+        p = Vector128.FusedMultiplyAdd(p, f, Vector128.Create(C2));
+        p = Vector128.FusedMultiplyAdd(p, f, Vector128.Create(C1));
+        p = Vector128.FusedMultiplyAdd(p, f, Vector128.Create(C0));
+        var scale = Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
+        return Vector128.AndNot(p * scale, underflow.AsSingle());
     }
 }

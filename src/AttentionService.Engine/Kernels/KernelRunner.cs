@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.ExceptionServices;
-using System.Runtime.Intrinsics;
 
 namespace AttentionService.Engine.Kernels;
 
@@ -17,22 +16,10 @@ internal static class KernelRunner
     public static void Run<T>(CoreProblem<T> p, KernelPath path, int maxDegreeOfParallelism, CancellationToken ct)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var resolved = KernelPaths.Resolve(path);
         WorkerBudget.Enter(ct); // the calling thread's own slot, for packing and its share of the tiles
         try
         {
-            switch (resolved)
-            {
-                case KernelPath.Vector512:
-                    Run<T, Vector512<T>, Simd512<T>>(p, maxDegreeOfParallelism, ct);
-                    break;
-                case KernelPath.Vector256:
-                    Run<T, Vector256<T>, Simd256<T>>(p, maxDegreeOfParallelism, ct);
-                    break;
-                default:
-                    Run<T, T, SimdScalar<T>>(p, maxDegreeOfParallelism, ct);
-                    break;
-            }
+            KernelPaths.Run(p, path, maxDegreeOfParallelism, ct);
         }
         finally
         {
@@ -40,12 +27,13 @@ internal static class KernelRunner
         }
     }
 
-    private static void Run<T, TVec, TOps>(CoreProblem<T> p, int maxDegreeOfParallelism, CancellationToken ct)
+    /// <summary>The body of <see cref="Run{T}"/> for one path: a row of <see cref="KernelPaths"/>' table names it.</summary>
+    internal static void Run<T, TVec, TOps>(CoreProblem<T> p, int maxDegreeOfParallelism, CancellationToken ct)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVec : struct
         where TOps : struct, ISimd<TVec, T>
     {
-        var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, FlashKernel<T, TVec, TOps>.RowBlock);
+        var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, MicroKernels<T, TVec, TOps>.RowBlock);
         var tilesPerHead = (p.N + shape.QueryTile - 1) / shape.QueryTile;
         var tiles = p.Batch * p.Heads * tilesPerHead;
         var large = maxDegreeOfParallelism > 1 && p.Flops >= InlineFlops;

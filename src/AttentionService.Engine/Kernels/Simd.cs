@@ -7,7 +7,7 @@ namespace AttentionService.Engine.Kernels;
 /// <summary>
 /// The handful of vector operations the kernels need, as static members so that one kernel source is
 /// specialized by the JIT for each width (TensorPrimitives' operator-struct pattern). <typeparamref name="TVec"/>
-/// is the register type: <see cref="Vector512{T}"/>, <see cref="Vector256{T}"/> or <typeparamref name="T"/> itself.
+/// is the register type: <see cref="Vector512{T}"/>, <see cref="Vector256{T}"/>, <see cref="Vector128{T}"/> or <typeparamref name="T"/> itself.
 /// </summary>
 internal interface ISimd<TVec, T>
     where TVec : struct
@@ -180,6 +180,80 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T SumAcross(Vector256<T> a) => Vector256.Sum(a);
+}
+
+internal readonly struct Simd128<T> : ISimd<Vector128<T>, T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public static int Count => Vector128<T>.Count;
+
+    public static Vector128<T> Zero => Vector128<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Broadcast(T value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Load(ref T source) => Vector128.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<T> value, ref T destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector128.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+
+        return Vector128.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.Min(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Exp2(Vector128<T> a)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return FastExp.Exp2(a.AsSingle()).As<float, T>();
+        }
+
+        return Vector128.Exp(a.AsDouble() * Vector128.Create(Math.Log(2))).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MaxAcross(Vector128<T> a) => Fold(a, max: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T MinAcross(Vector128<T> a) => Fold(a, max: false);
+
+    /// <summary>The largest or smallest lane; NaN in any lane gives NaN (T.Max and T.Min propagate it).</summary>
+    private static T Fold(Vector128<T> a, bool max)
+    {
+        var m = a.GetElement(0);
+        for (var i = 1; i < Vector128<T>.Count; i++)
+        {
+            m = max ? T.Max(m, a.GetElement(i)) : T.Min(m, a.GetElement(i));
+        }
+
+        return m;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T SumAcross(Vector128<T> a) => Vector128.Sum(a);
 }
 
 internal readonly struct SimdScalar<T> : ISimd<T, T> where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -22,6 +22,12 @@ internal readonly record struct TileShape(int QueryTile, int KeyTile, int KeyTil
         return new TileShape(queryTile, keyTile, RoundUp(keyTile, columnBlock), RoundUp(dv, vectorWidth), rowBlock);
     }
 
+    /// <summary>The shape on the widest path, which pads the most: what the size limits must assume.</summary>
+    public static TileShape Widest(int n, int m, int dv) => For(n, m, dv, KernelPaths.WidestFloatLanes, MicroKernelRowBlock);
+
+    /// <summary>Query rows per score micro-kernel, on every path.</summary>
+    public const int MicroKernelRowBlock = 8;
+
     public int RowsPadded(int rows) => RoundUp(rows, RowBlock);
 
     public int KeyTiles(int m) => (m + KeyTile - 1) / KeyTile;

@@ -10,9 +10,6 @@ internal static class WorkerBudget
 {
     private static readonly SemaphoreSlim Slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
-    /// <summary>Slots free now (for tests and diagnostics).</summary>
-    public static int Available => Slots.CurrentCount;
-
     /// <summary>Waits for the caller's own slot.</summary>
     public static void Enter(CancellationToken ct) => Slots.Wait(ct);
 

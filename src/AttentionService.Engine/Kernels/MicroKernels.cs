@@ -1,0 +1,198 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AttentionService.Engine.Kernels;
+
+/// <summary>
+/// The register-blocked micro-kernels of the tile loop, and the only code in the kernels that reads memory through
+/// <see cref="Unsafe"/>: S = Q·Kᵀ on 8 query rows by 2 vectors of keys (16 accumulators), and O += P·V on 4 query rows
+/// by 4 vectors of values. Queries are interleaved per 8-row block and keys transposed per tile so that each step of
+/// the inner loops is one broadcast per row and one load per vector.
+/// </summary>
+internal static class MicroKernels<T, TVec, TOps>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TVec : struct
+    where TOps : struct, ISimd<TVec, T>
+{
+    /// <summary>Query rows per score micro-kernel; the block is 8 rows by 2 vectors of keys.</summary>
+    public const int RowBlock = TileShape.MicroKernelRowBlock;
+
+    /// <summary>Query rows per P·V micro-kernel.</summary>
+    public const int PvRows = 4;
+
+    public static int PvRowsPadded(int rows) => (rows + PvRows - 1) / PvRows * PvRows;
+
+    /// <summary>Scaled query rows, interleaved as <c>[block][d][RowBlock]</c>; rows past <paramref name="rows"/> are zero.</summary>
+    public static void PackQueries(ReadOnlySpan<T> source, Span<T> packed, int rows, int rowsPadded, int d, T scale)
+    {
+        for (var r = 0; r < rowsPadded; r++)
+        {
+            var block = r / RowBlock * RowBlock * d;
+            var lane = r % RowBlock;
+            if (r < rows)
+            {
+                var row = source.Slice(r * d, d);
+                for (var x = 0; x < d; x++)
+                {
+                    packed[block + (x * RowBlock) + lane] = row[x] * scale;
+                }
+            }
+            else
+            {
+                for (var x = 0; x < d; x++)
+                {
+                    packed[block + (x * RowBlock) + lane] = T.Zero;
+                }
+            }
+        }
+    }
+
+    /// <summary>S = Qs · KT for a whole tile, 8 query rows by 2 vectors of keys at a time.</summary>
+    public static void ScoreTile(Span<T> qs, T[] kt, long ktOffset, Span<T> sTile, int brPad, int d, int bcPad)
+    {
+        ref var q = ref MemoryMarshal.GetReference(qs);
+        ref var k = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kt), (nint)ktOffset);
+        ref var st = ref MemoryMarshal.GetReference(sTile);
+        var w = TOps.Count;
+        for (var r0 = 0; r0 < brPad; r0 += RowBlock)
+        {
+            ref var qBlock = ref Unsafe.Add(ref q, r0 * d);
+            for (var c0 = 0; c0 < bcPad; c0 += 2 * w)
+            {
+                TVec a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero;
+                TVec a20 = TOps.Zero, a21 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero;
+                TVec a40 = TOps.Zero, a41 = TOps.Zero, a50 = TOps.Zero, a51 = TOps.Zero;
+                TVec a60 = TOps.Zero, a61 = TOps.Zero, a70 = TOps.Zero, a71 = TOps.Zero;
+                ref var kx = ref Unsafe.Add(ref k, c0);
+                ref var qx = ref qBlock;
+                for (var x = d; x > 0; x--)
+                {
+                    var b0 = TOps.Load(ref kx);
+                    var b1 = TOps.Load(ref Unsafe.Add(ref kx, w));
+                    var s = TOps.Broadcast(qx);
+                    a00 = TOps.MultiplyAdd(s, b0, a00); a01 = TOps.MultiplyAdd(s, b1, a01);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 1));
+                    a10 = TOps.MultiplyAdd(s, b0, a10); a11 = TOps.MultiplyAdd(s, b1, a11);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 2));
+                    a20 = TOps.MultiplyAdd(s, b0, a20); a21 = TOps.MultiplyAdd(s, b1, a21);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 3));
+                    a30 = TOps.MultiplyAdd(s, b0, a30); a31 = TOps.MultiplyAdd(s, b1, a31);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 4));
+                    a40 = TOps.MultiplyAdd(s, b0, a40); a41 = TOps.MultiplyAdd(s, b1, a41);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 5));
+                    a50 = TOps.MultiplyAdd(s, b0, a50); a51 = TOps.MultiplyAdd(s, b1, a51);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 6));
+                    a60 = TOps.MultiplyAdd(s, b0, a60); a61 = TOps.MultiplyAdd(s, b1, a61);
+                    s = TOps.Broadcast(Unsafe.Add(ref qx, 7));
+                    a70 = TOps.MultiplyAdd(s, b0, a70); a71 = TOps.MultiplyAdd(s, b1, a71);
+                    kx = ref Unsafe.Add(ref kx, bcPad);
+                    qx = ref Unsafe.Add(ref qx, RowBlock);
+                }
+
+                ref var out0 = ref Unsafe.Add(ref st, (r0 * bcPad) + c0);
+                StorePair(a00, a01, ref out0, w);
+                StorePair(a10, a11, ref Unsafe.Add(ref out0, bcPad), w);
+                StorePair(a20, a21, ref Unsafe.Add(ref out0, 2 * bcPad), w);
+                StorePair(a30, a31, ref Unsafe.Add(ref out0, 3 * bcPad), w);
+                StorePair(a40, a41, ref Unsafe.Add(ref out0, 4 * bcPad), w);
+                StorePair(a50, a51, ref Unsafe.Add(ref out0, 5 * bcPad), w);
+                StorePair(a60, a61, ref Unsafe.Add(ref out0, 6 * bcPad), w);
+                StorePair(a70, a71, ref Unsafe.Add(ref out0, 7 * bcPad), w);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair(TVec a, TVec b, ref T destination, int w)
+    {
+        TOps.Store(a, ref destination);
+        TOps.Store(b, ref Unsafe.Add(ref destination, w));
+    }
+
+    /// <summary>O += P · Vp over the first <paramref name="cols"/> keys, 4 query rows by up to 4 vectors of values.</summary>
+    public static void ValueTile(Span<T> pTile, T[] vp, long vpOffset, Span<T> o, int rowsPadded, int cols, int bcPad, int dvPad)
+    {
+        ref var pp = ref MemoryMarshal.GetReference(pTile);
+        ref var vv = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(vp), (nint)vpOffset);
+        ref var oo = ref MemoryMarshal.GetReference(o);
+        var w = TOps.Count;
+        for (var r0 = 0; r0 < rowsPadded; r0 += PvRows)
+        {
+            ref var p0 = ref Unsafe.Add(ref pp, r0 * bcPad);
+            ref var o0 = ref Unsafe.Add(ref oo, r0 * dvPad);
+            var c0 = 0;
+            for (; c0 + (4 * w) <= dvPad; c0 += 4 * w)
+            {
+                ref var oc = ref Unsafe.Add(ref o0, c0);
+                TVec a00 = TOps.Load(ref oc), a01 = TOps.Load(ref Unsafe.Add(ref oc, w)), a02 = TOps.Load(ref Unsafe.Add(ref oc, 2 * w)), a03 = TOps.Load(ref Unsafe.Add(ref oc, 3 * w));
+                ref var oc1 = ref Unsafe.Add(ref oc, dvPad);
+                TVec a10 = TOps.Load(ref oc1), a11 = TOps.Load(ref Unsafe.Add(ref oc1, w)), a12 = TOps.Load(ref Unsafe.Add(ref oc1, 2 * w)), a13 = TOps.Load(ref Unsafe.Add(ref oc1, 3 * w));
+                ref var oc2 = ref Unsafe.Add(ref oc, 2 * dvPad);
+                TVec a20 = TOps.Load(ref oc2), a21 = TOps.Load(ref Unsafe.Add(ref oc2, w)), a22 = TOps.Load(ref Unsafe.Add(ref oc2, 2 * w)), a23 = TOps.Load(ref Unsafe.Add(ref oc2, 3 * w));
+                ref var oc3 = ref Unsafe.Add(ref oc, 3 * dvPad);
+                TVec a30 = TOps.Load(ref oc3), a31 = TOps.Load(ref Unsafe.Add(ref oc3, w)), a32 = TOps.Load(ref Unsafe.Add(ref oc3, 2 * w)), a33 = TOps.Load(ref Unsafe.Add(ref oc3, 3 * w));
+                ref var vj = ref Unsafe.Add(ref vv, c0);
+                ref var p0j = ref p0;
+                ref var p1j = ref Unsafe.Add(ref p0, bcPad);
+                ref var p2j = ref Unsafe.Add(ref p0, 2 * bcPad);
+                ref var p3j = ref Unsafe.Add(ref p0, 3 * bcPad);
+                for (var j = cols; j > 0; j--)
+                {
+                    var v0 = TOps.Load(ref vj);
+                    var v1 = TOps.Load(ref Unsafe.Add(ref vj, w));
+                    var v2 = TOps.Load(ref Unsafe.Add(ref vj, 2 * w));
+                    var v3 = TOps.Load(ref Unsafe.Add(ref vj, 3 * w));
+                    var s = TOps.Broadcast(p0j);
+                    a00 = TOps.MultiplyAdd(s, v0, a00); a01 = TOps.MultiplyAdd(s, v1, a01); a02 = TOps.MultiplyAdd(s, v2, a02); a03 = TOps.MultiplyAdd(s, v3, a03);
+                    s = TOps.Broadcast(p1j);
+                    a10 = TOps.MultiplyAdd(s, v0, a10); a11 = TOps.MultiplyAdd(s, v1, a11); a12 = TOps.MultiplyAdd(s, v2, a12); a13 = TOps.MultiplyAdd(s, v3, a13);
+                    s = TOps.Broadcast(p2j);
+                    a20 = TOps.MultiplyAdd(s, v0, a20); a21 = TOps.MultiplyAdd(s, v1, a21); a22 = TOps.MultiplyAdd(s, v2, a22); a23 = TOps.MultiplyAdd(s, v3, a23);
+                    s = TOps.Broadcast(p3j);
+                    a30 = TOps.MultiplyAdd(s, v0, a30); a31 = TOps.MultiplyAdd(s, v1, a31); a32 = TOps.MultiplyAdd(s, v2, a32); a33 = TOps.MultiplyAdd(s, v3, a33);
+                    vj = ref Unsafe.Add(ref vj, dvPad);
+                    p0j = ref Unsafe.Add(ref p0j, 1);
+                    p1j = ref Unsafe.Add(ref p1j, 1);
+                    p2j = ref Unsafe.Add(ref p2j, 1);
+                    p3j = ref Unsafe.Add(ref p3j, 1);
+                }
+
+                StoreQuad(a00, a01, a02, a03, ref oc, w);
+                StoreQuad(a10, a11, a12, a13, ref oc1, w);
+                StoreQuad(a20, a21, a22, a23, ref oc2, w);
+                StoreQuad(a30, a31, a32, a33, ref oc3, w);
+            }
+
+            for (; c0 < dvPad; c0 += w)
+            {
+                ref var oc = ref Unsafe.Add(ref o0, c0);
+                TVec a0 = TOps.Load(ref oc), a1 = TOps.Load(ref Unsafe.Add(ref oc, dvPad));
+                TVec a2 = TOps.Load(ref Unsafe.Add(ref oc, 2 * dvPad)), a3 = TOps.Load(ref Unsafe.Add(ref oc, 3 * dvPad));
+                for (var j = 0; j < cols; j++)
+                {
+                    var v0 = TOps.Load(ref Unsafe.Add(ref vv, (j * dvPad) + c0));
+                    ref var pj = ref Unsafe.Add(ref p0, j);
+                    a0 = TOps.MultiplyAdd(TOps.Broadcast(pj), v0, a0);
+                    a1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref pj, bcPad)), v0, a1);
+                    a2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref pj, 2 * bcPad)), v0, a2);
+                    a3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref pj, 3 * bcPad)), v0, a3);
+                }
+
+                TOps.Store(a0, ref oc);
+                TOps.Store(a1, ref Unsafe.Add(ref oc, dvPad));
+                TOps.Store(a2, ref Unsafe.Add(ref oc, 2 * dvPad));
+                TOps.Store(a3, ref Unsafe.Add(ref oc, 3 * dvPad));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreQuad(TVec a, TVec b, TVec c, TVec e, ref T destination, int w)
+    {
+        TOps.Store(a, ref destination);
+        TOps.Store(b, ref Unsafe.Add(ref destination, w));
+        TOps.Store(c, ref Unsafe.Add(ref destination, 2 * w));
+        TOps.Store(e, ref Unsafe.Add(ref destination, 3 * w));
+    }
+}

@@ -1,0 +1,122 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace AttentionService.Engine.Kernels;
+
+/// <summary>
+/// The vector operations on one row of scores that the softmax needs: min and max, exp2 and sum, scaling, masking and
+/// the overflow check. Rows are whole vectors long (the tiles pad them) unless a method says otherwise.
+/// </summary>
+internal static class RowOps<T, TVec, TOps>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TVec : struct
+    where TOps : struct, ISimd<TVec, T>
+{
+    public static readonly T Log2E = T.CreateTruncating(1.4426950408889634);
+
+    /// <summary>The min and max of the first <paramref name="cols"/> scores (any length); NaN makes both NaN.</summary>
+    public static (T Min, T Max) MinMax(Span<T> row, int cols)
+    {
+        var w = TOps.Count;
+        var min = TOps.Broadcast(T.PositiveInfinity);
+        var max = TOps.Broadcast(T.NegativeInfinity);
+        var c = 0;
+        for (; c + w <= cols; c += w)
+        {
+            var x = TOps.Load(ref row[c]);
+            min = TOps.Min(min, x);
+            max = TOps.Max(max, x);
+        }
+
+        T lo = TOps.MinAcross(min), hi = TOps.MaxAcross(max);
+        for (; c < cols; c++)
+        {
+            var x = row[c];
+            lo = T.IsNaN(x) ? x : T.Min(lo, x);
+            hi = T.IsNaN(x) ? x : T.Max(hi, x);
+        }
+
+        return (lo, hi);
+    }
+
+    /// <summary>The row's maximum; NaN anywhere makes it NaN, so overflow cannot hide.</summary>
+    public static T Max(Span<T> row)
+    {
+        var acc = TOps.Broadcast(T.NegativeInfinity);
+        for (var c = 0; c < row.Length; c += TOps.Count)
+        {
+            acc = TOps.Max(acc, TOps.Load(ref row[c]));
+        }
+
+        return TOps.MaxAcross(acc);
+    }
+
+    /// <summary>row = e^(row - max) = 2^((row - max)·log2 e) in place; returns the sum.</summary>
+    public static T Exp2AndSum(Span<T> row, T max)
+    {
+        var m = TOps.Broadcast(max);
+        var log2E = TOps.Broadcast(Log2E);
+        var acc = TOps.Zero;
+        for (var c = 0; c < row.Length; c += TOps.Count)
+        {
+            ref var x = ref row[c];
+            var e = TOps.Exp2(TOps.Multiply(TOps.Subtract(TOps.Load(ref x), m), log2E));
+            TOps.Store(e, ref x);
+            acc = TOps.Add(acc, e);
+        }
+
+        return TOps.SumAcross(acc);
+    }
+
+    /// <summary>row *= factor.</summary>
+    public static void Scale(Span<T> row, T factor)
+    {
+        var f = TOps.Broadcast(factor);
+        for (var c = 0; c < row.Length; c += TOps.Count)
+        {
+            ref var x = ref row[c];
+            TOps.Store(TOps.Multiply(TOps.Load(ref x), f), ref x);
+        }
+    }
+
+    /// <summary>Forbidden keys score -inf (any length).</summary>
+    public static void ApplyMask(Span<T> row, ReadOnlySpan<bool> allowed)
+    {
+        for (var c = 0; c < allowed.Length; c++)
+        {
+            if (!allowed[c])
+            {
+                row[c] = T.NegativeInfinity;
+            }
+        }
+    }
+
+    /// <summary>Whether any of <paramref name="rows"/> mask rows of <paramref name="m"/> allows a key in <c>[j0, j0 + cols)</c>.</summary>
+    public static bool AnyAllowed(ReadOnlySpan<bool> mask, int m, int rows, int j0, int cols)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            if (MemoryMarshal.AsBytes(mask.Slice((r * m) + j0, cols)).IndexOfAnyExcept((byte)0) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A score that overflowed (±inf or NaN from inf - inf) where the query may attend is an overflow, not a mask:
+    /// reading -inf as "masked" would silently drop the key. Forbidden positions may overflow harmlessly.
+    /// </summary>
+    public static void ThrowIfAllowedOverflow(ReadOnlySpan<T> row, ReadOnlySpan<bool> mask, int lastAllowed)
+    {
+        for (var c = 0; c < row.Length && c <= lastAllowed; c++)
+        {
+            if (!T.IsFinite(row[c]) && (mask.IsEmpty || mask[c]))
+            {
+                throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+            }
+        }
+    }
+}

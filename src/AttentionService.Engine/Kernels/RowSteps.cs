@@ -1,0 +1,124 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace AttentionService.Engine.Kernels;
+
+/// <summary>
+/// The per-row steps of the tile loops, in the order a row of one key tile goes through them:
+/// <see cref="Epilogue"/> turns raw scores into masked scores (the place for per-score variants),
+/// <see cref="Accumulate"/> folds them into the running softmax, and <see cref="Finish"/> normalizes the row once every
+/// key tile is done. Scores stay in natural units, so float32 keeps its whole range; exponentials are
+/// 2^((s - max)·log2 e), the cheapest form.
+/// </summary>
+internal static class RowSteps<T, TVec, TOps>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TVec : struct
+    where TOps : struct, ISimd<TVec, T>
+{
+    /// <summary>
+    /// Scores of query <paramref name="i"/> against keys <c>[j0, j0 + cols)</c> (already scaled) become the scores the
+    /// softmax sees: + bias, overflow checked, mask and causal applied as -inf, padding past <paramref name="cols"/> set to
+    /// -inf. <paramref name="mask"/> and <paramref name="bias"/> are this row's slices (empty when absent). Returns the
+    /// row's maximum (-inf when nothing is allowed).
+    /// </summary>
+    public static T Epilogue(Span<T> row, int cols, bool causal, int i, int j0, ReadOnlySpan<bool> mask, ReadOnlySpan<T> bias, bool hasMask)
+    {
+        row[cols..].Fill(T.NegativeInfinity);
+        if (!bias.IsEmpty)
+        {
+            TensorPrimitives.Add(row[..cols], bias, row[..cols]);
+        }
+
+        // One pass before masking: a non-finite min or max means a score overflowed, which is an error where the query
+        // may attend; without mask or causal the max is also the row max the softmax needs.
+        var (tileMin, tileMax) = RowOps<T, TVec, TOps>.MinMax(row, cols);
+        if (!T.IsFinite(tileMin) || !T.IsFinite(tileMax))
+        {
+            RowOps<T, TVec, TOps>.ThrowIfAllowedOverflow(row[..cols], mask, causal ? i - j0 : int.MaxValue);
+        }
+
+        var causalCut = causal && i - j0 + 1 < cols;
+        if (hasMask)
+        {
+            RowOps<T, TVec, TOps>.ApplyMask(row, mask);
+        }
+
+        if (causalCut)
+        {
+            row[Math.Max(0, i - j0 + 1)..cols].Fill(T.NegativeInfinity);
+        }
+
+        return hasMask || causalCut ? RowOps<T, TVec, TOps>.Max(row) : tileMax;
+    }
+
+    /// <summary>
+    /// Online softmax: the row becomes e^(s - max) with the running max and sum updated and the output row rescaled when
+    /// the max moved. The unnormalized row goes to <paramref name="weights"/> (when returned) with its max in
+    /// <paramref name="weightsMax"/>, for <see cref="Finish"/> to rescale.
+    /// </summary>
+    public static void Accumulate(Span<T> row, int cols, T tileMax, ref T rowMax, ref T rowSum, Span<T> o, Span<T> weights, ref T weightsMax)
+    {
+        var mOld = rowMax;
+        var mNew = T.Max(mOld, tileMax);
+        if (T.IsNegativeInfinity(mNew))
+        {
+            row.Clear(); // nothing allowed so far: this row contributes nothing yet
+            weights.Clear();
+            return;
+        }
+
+        var sum = RowOps<T, TVec, TOps>.Exp2AndSum(row, mNew);
+        // Once the running max settles it rarely moves: skip the scalar exp2 (a libm call) when it does not.
+        var alpha = mNew == mOld ? T.One : T.IsNegativeInfinity(mOld) ? T.Zero : T.Exp2((mOld - mNew) * RowOps<T, TVec, TOps>.Log2E);
+        rowSum = (rowSum * alpha) + sum;
+        rowMax = mNew;
+        if (alpha != T.One)
+        {
+            RowOps<T, TVec, TOps>.Scale(o, alpha);
+        }
+
+        if (!weights.IsEmpty)
+        {
+            row[..cols].CopyTo(weights);
+            weightsMax = mNew;
+        }
+    }
+
+    /// <summary>
+    /// output = o / sum; each key tile's weights are brought from their tile's max to the row's final max and divided by
+    /// the sum. A row that saw no allowed key gives zeros.
+    /// </summary>
+    public static void Finish(ReadOnlySpan<T> o, T rowMax, T rowSum, Span<T> output, Span<T> weights, ReadOnlySpan<T> tileMaxes, int keyTile)
+    {
+        var inv = rowSum > T.Zero ? T.One / rowSum : T.Zero;
+        TensorPrimitives.Multiply(o[..output.Length], inv, output);
+        if (weights.IsEmpty || rowSum <= T.Zero)
+        {
+            return;
+        }
+
+        for (var t = 0; t < tileMaxes.Length; t++)
+        {
+            var tm = tileMaxes[t];
+            if (!T.IsNegativeInfinity(tm))
+            {
+                var seg = weights.Slice(t * keyTile, Math.Min(keyTile, weights.Length - (t * keyTile)));
+                TensorPrimitives.Multiply(seg, T.Exp2((tm - rowMax) * RowOps<T, TVec, TOps>.Log2E) * inv, seg);
+            }
+        }
+    }
+
+    /// <summary>Weights of skipped tiles are zero; every other weight is written by its tile, so no up-front clear.</summary>
+    public static void ZeroWeights(T[]? weights, long wOff, int m, int i0, int rows, int j0, int cols)
+    {
+        if (weights is null)
+        {
+            return;
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            weights.AsSpan((int)(wOff + ((long)(i0 + r) * m) + j0), cols).Clear();
+        }
+    }
+}
