@@ -46,6 +46,12 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
     /// <summary>The <c>[a]</c> output vector of additive scoring.</summary>
     public TensorData<T>? V { get; init; }
 
+    /// <summary>The optional <c>[a]</c> bias inside additive scoring's tanh: <c>vᵀ tanh(Wq q + Wk k + b)</c>.</summary>
+    public TensorData<T>? B { get; init; }
+
+    /// <summary>The mask language (alignment, window, softcap, ALiBi) and the extra results asked for.</summary>
+    public AttentionVariants Variants { get; init; } = AttentionVariants.None;
+
     /// <summary>Whether the <c>[..., n, m]</c> weights are computed and returned.</summary>
     public bool ReturnWeights { get; init; } = true;
 
@@ -122,9 +128,19 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
                 rules.Shape(ProblemPart.Wq, Wq, [a, dq], $"[a, dq]: a = {a} hidden units by the query's {dq}");
                 rules.Shape(ProblemPart.Wk, Wk, [a, dk], $"[a, dk]: a = {a} hidden units by the key's {dk}");
                 rules.Shape(ProblemPart.V, V, [a], $"[a]: one weight per hidden unit, a = {a}");
+                if (B is not null)
+                {
+                    rules.Shape(ProblemPart.B, B, [a], $"[a]: one bias per hidden unit, a = {a}");
+                }
             }
         }
 
+        if (Scoring != Scoring.Additive && B is not null)
+        {
+            rules.Fail(ProblemPart.B, $"is the bias inside additive scoring's tanh; {name} scoring has none");
+        }
+
+        (Variants ?? AttentionVariants.None).Validate(rules, m);
         var leading = Query.Shape[..^2];
         rules.Broadcastable(ProblemPart.Mask, Mask, leading, n, m);
         rules.Broadcastable(ProblemPart.Bias, Bias, leading, n, m);
@@ -135,6 +151,9 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
 
         return rules.Findings;
     }
+
+    /// <summary>Whether the dense weights are computed: asked for, and not replaced by the top-k.</summary>
+    internal bool ReturnsWeights => ReturnWeights && Variants?.WeightsTopK is null;
 
     AttentionResult<T> IAttentionProblem<T>.Solve(AttentionEngine engine, CancellationToken cancellationToken) => engine.Solve(this, cancellationToken);
 
@@ -149,12 +168,13 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
         var d = Scoring == Scoring.Additive ? a : Scoring == Scoring.General ? dk : dq;
         var (largest, name) = ProblemSize.Largest(
             ("the output, B·H·n·dv", rows * dv),
-            ("the weights, B·H·n·m", ReturnWeights ? rows * m : 0),
+            ("the weights, B·H·n·m", ReturnsWeights ? rows * m : 0),
+            ("the top-k weights, B·H·n·k", rows * (Variants?.WeightsTopK ?? 0)),
             ("the prepared queries", Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.General or Scoring.Additive ? rows * d : 0),
             ("the prepared keys", Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.Additive ? keyRows * d : 0),
             ("the packed keys", Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, m, d)),
             ("the packed values", ProblemSize.PackedValues(kvHeads, m, dv)));
         var scores = groups * n * m;
-        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, a, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}");
+        return new ProblemSize(scores, ReturnsWeights ? scores : 0, largest, name, a, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}");
     }
 }

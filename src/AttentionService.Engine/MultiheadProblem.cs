@@ -64,6 +64,15 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
     /// <summary>Whether the weights are computed and returned.</summary>
     public bool ReturnWeights { get; init; } = true;
 
+    /// <summary>
+    /// The mask language and the extra results asked for. ALiBi uses <see cref="NumHeads"/> slopes; log-sum-exp and
+    /// entropy are per head (<c>[B, NumHeads, n]</c>); the top-k ranks the weights as returned (averaged or per head).
+    /// </summary>
+    public AttentionVariants Variants { get; init; } = AttentionVariants.None;
+
+    /// <summary>Whether the per-head weights are computed: returned, or ranked for the top-k.</summary>
+    internal bool ComputesWeights => ReturnWeights || Variants?.WeightsTopK is not null;
+
     IReadOnlyList<ProblemFinding> IAttentionProblem<T>.Validate(AttentionEngineOptions limits)
     {
         var rules = new ShapeRules();
@@ -117,6 +126,7 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
             rules.Shape(ProblemPart.Bias, Bias, [n, m], "query rows x key rows");
         }
 
+        (Variants ?? AttentionVariants.None).Validate(rules, m);
         if (rules.Ok && NumHeads >= 1 && e % NumHeads == 0)
         {
             Size().Check(rules, limits);
@@ -148,11 +158,12 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
         var (largest, name) = ProblemSize.Largest(
             ("the projected queries and the output, B·n·e", batch * n * e),
             ("the projected keys and values, B·m·e", batch * m * e),
-            ("the weights per head, B·numHeads·n·m", ReturnWeights ? batch * heads * n * m : 0),
+            ("the weights per head, B·numHeads·n·m", ComputesWeights ? batch * heads * n * m : 0),
             ("the key-length mask, B·n·m", KeyLengths is null ? 0 : batch * n * m),
             ("the packed keys", ProblemSize.PackedKeys(batch * heads, m, e / heads)),
             ("the packed values", ProblemSize.PackedValues(batch * heads, m, e / heads)));
         var scores = batch * heads * n * m;
-        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, 0, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads");
+        var returned = ReturnWeights && Variants?.WeightsTopK is null ? scores : 0;
+        return new ProblemSize(scores, returned, largest, name, 0, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads");
     }
 }

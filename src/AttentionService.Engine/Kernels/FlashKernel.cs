@@ -65,15 +65,17 @@ internal static class FlashKernel<T, TVec, TOps>
             s.TileMax.AsSpan(0, rows * tiles).Fill(T.NegativeInfinity);
         }
 
-        var lastRow = i0 + rows - 1;
-        for (int t = keyStart / bc, j0 = keyStart; j0 < keyEnd; t++, j0 += bc)
+        // Causal and the window bound the keys any row of the block may attend: only the tiles that meet
+        // [first key of the first row, last key of the last row] are computed, so work scales with the window.
+        var rowBase = (((long)b * p.Heads) + h) * n;
+        var slope = p.AlibiSlopes is null ? T.Zero : p.AlibiSlopes[h];
+        ScoreVariants<T>.StartRows(p, rowBase + i0, rows);
+        var tileStart = Math.Max(keyStart, p.FirstKey(i0) / bc * bc);
+        var tileEnd = Math.Min(keyEnd, p.LastKey(i0 + rows - 1) + 1);
+        RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, keyStart, Math.Max(0, Math.Min(tileStart, keyEnd) - keyStart));
+        RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, Math.Max(tileEnd, keyStart), keyEnd - Math.Max(tileEnd, keyStart));
+        for (int t = tileStart / bc, j0 = tileStart; j0 < tileEnd; t++, j0 += bc)
         {
-            if (p.Causal && j0 > lastRow)
-            {
-                RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, j0, keyEnd - j0);
-                break; // every later tile lies above the diagonal
-            }
-
             var cols = Math.Min(bc, keyEnd - j0);
             if (p.Mask is not null && !RowOps<T, TVec, TOps>.AnyAllowed(p.Mask.AsSpan((int)(maskOff + ((long)i0 * m))), m, rows, j0, cols))
             {
@@ -98,10 +100,23 @@ internal static class FlashKernel<T, TVec, TOps>
                 var row = sTile.Slice(r * bcPad, bcPad);
                 var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols);
                 var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols);
-                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i, j0, mask, bias, p.Mask is not null);
+                if (p.Softcap > T.Zero)
+                {
+                    ScoreVariants<T>.Softcap(row[..cols], p.Softcap);
+                }
+
+                if (p.AlibiSlopes is not null)
+                {
+                    ScoreVariants<T>.Alibi(row[..cols], slope, (long)i + p.PositionOffset, j0);
+                }
+
+                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.FirstKey(i), p.LastKey(i), j0, mask, bias, p.Mask is not null);
+                var (oldMax, oldSum) = (rowMax[r], rowSum[r]);
+                ScoreVariants<T>.BeforeExp(p, rowBase + i, row[..cols], j0);
                 var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols);
                 RowSteps<T, TVec, TOps>.Accumulate(
                     row, cols, tileMax, ref rowMax[r], ref rowSum[r], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(r * tiles) + t]);
+                ScoreVariants<T>.AfterExp(p, rowBase + i, row[..cols], oldMax, oldSum, rowMax[r]);
             }
 
             sTile[(rows * bcPad)..].Clear();
@@ -122,6 +137,7 @@ internal static class FlashKernel<T, TVec, TOps>
             var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)(i0 + r) * m)), m);
             var tileMaxes = weights is null ? default : s.TileMax.AsSpan(r * tiles, tiles);
             RowSteps<T, TVec, TOps>.Finish(o.Slice(r * dvPad, dvPad), rowMax[r], rowSum[r], output.Slice(r * dv, dv), weightsRow, tileMaxes, bc);
+            ScoreVariants<T>.FinishRow(p, rowBase + i0 + r, rowMax[r], rowSum[r]);
         }
     }
 }

@@ -39,10 +39,10 @@ internal static class KernelRunner
         var large = maxDegreeOfParallelism > 1 && p.Flops >= InlineFlops;
 
         // Too few query tiles to feed every thread (few queries, long keys): split each tile's keys into ranges,
-        // about two per thread, and merge them by log-sum-exp. Weights need the global row max, so they do not split.
+        // about two per thread, and merge them by log-sum-exp. Weights, top-k and entropy need whole rows, so they do not split.
         var keyTiles = shape.KeyTiles(p.M);
         var threads = Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount);
-        var splits = large && p.Weights is null && tiles < threads && keyTiles > 1
+        var splits = large && !p.WholeRows && tiles < threads && keyTiles > 1
             ? Math.Min(keyTiles, (2 * threads + tiles - 1) / tiles)
             : 1;
         var tilesPerSplit = (keyTiles + splits - 1) / splits;
@@ -95,7 +95,7 @@ internal static class KernelRunner
                     var bh = tile / tilesPerHead;
                     var i0 = tile % tilesPerHead * shape.QueryTile;
                     var rows = Math.Min(shape.QueryTile, p.N - i0);
-                    partial.Merge(tile * splits, splits, rows, p.Output.AsSpan((int)((((long)bh * p.N) + i0) * p.Dv), rows * p.Dv));
+                    partial.Merge(tile * splits, splits, rows, p.Output.AsSpan((int)((((long)bh * p.N) + i0) * p.Dv), rows * p.Dv), p.LogSumExp.AsSpan((int)(((long)bh * p.N) + i0), p.LogSumExp is null ? 0 : rows));
                 }
             }
         }
