@@ -20,7 +20,7 @@ public sealed class MergeProblem<T> : IAttentionProblem<T> where T : unmanaged, 
         var rules = new ShapeRules();
         if (Partials is null || Partials.Count == 0)
         {
-            rules.Fail(ProblemPart.Partials, "needs at least one partial answer");
+            rules.Fail(ProblemPart.Partials, "must hold at least one partial answer");
             return rules.Findings;
         }
 
@@ -30,31 +30,31 @@ public sealed class MergeProblem<T> : IAttentionProblem<T> where T : unmanaged, 
             var (output, lse) = (Partials[p]?.Output, Partials[p]?.LogSumExp);
             if (output is null || lse is null)
             {
-                rules.Fail(ProblemPart.Partials, $"partial {p} needs an output and a logSumExp");
+                rules.Fail(ProblemPart.Partials, $"are not mergeable: partial {p} needs an output and a logSumExp");
                 continue;
             }
 
             if (output.Rank is < 2 or > 4 || output.Length == 0)
             {
-                rules.Fail(ProblemPart.Partials, $"partial {p}'s output has shape {TensorData.Format(output.Shape)}; it must be nested 2 to 4 deep, [..., n, dv], and not empty");
+                rules.Fail(ProblemPart.Partials, $"are not mergeable: partial {p}'s output has shape {TensorData.Format(output.Shape)}; it must be nested 2 to 4 deep, [..., n, dv], and not empty");
                 continue;
             }
 
             if (!lse.Shape.SequenceEqual(output.Shape[..^1]))
             {
-                rules.Fail(ProblemPart.Partials, $"partial {p}'s logSumExp has shape {TensorData.Format(lse.Shape)} but its output {TensorData.Format(output.Shape)}; logSumExp is the output's shape without the last dimension, {TensorData.Format(output.Shape[..^1])}");
+                rules.Fail(ProblemPart.Partials, $"are not mergeable: partial {p}'s logSumExp has shape {TensorData.Format(lse.Shape)} but its output {TensorData.Format(output.Shape)}; logSumExp is the output's shape without the last dimension, {TensorData.Format(output.Shape[..^1])}");
                 continue;
             }
 
             if (lse.Span.ContainsAnyExcept(T.NegativeInfinity) && !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<T>(Finite(lse.Span)))
             {
-                rules.Fail(ProblemPart.Partials, $"partial {p}'s logSumExp holds NaN or +Infinity; only finite numbers and -Infinity (a row with no key in the shard) are allowed");
+                rules.Fail(ProblemPart.Partials, $"are not mergeable: partial {p}'s logSumExp holds NaN or +Infinity; only finite numbers and -Infinity (a row with no key in the shard) are allowed");
             }
 
             outputShape ??= output.ShapeArray();
             if (!output.Shape.SequenceEqual(outputShape))
             {
-                rules.Fail(ProblemPart.Partials, $"partial {p}'s output has shape {TensorData.Format(output.Shape)} but partial 0's {TensorData.Format(outputShape)}; partials of one merge answer the same queries with values of the same width");
+                rules.Fail(ProblemPart.Partials, $"disagree: partial {p}'s output has shape {TensorData.Format(output.Shape)} but partial 0's {TensorData.Format(outputShape)}; partials of one merge answer the same queries with values of the same width");
             }
         }
 

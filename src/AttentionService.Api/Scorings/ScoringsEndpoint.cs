@@ -6,14 +6,16 @@ namespace AttentionService.Api.Scorings;
 internal static class ScoringsEndpoint
 {
     public static RouteHandlerBuilder MapScorings(this RouteGroupBuilder group) => group
-        .MapGet("/scorings", () => TypedResults.Ok(ScoringInfo.All.Select(s => new ScoringDescription
-        {
-            Name = s.Scoring,
-            Formula = s.Formula,
-            Parameters = s.Parameters,
-            DefaultScale = s.DefaultScale,
-            Source = s.Source,
-        }).ToArray()))
+        .MapGet("/scorings", () => TypedResults.Ok(Descriptions()))
         .WithName("ListScorings")
         .WithSummary("The scoring functions, with formula, parameters and default scale");
+
+    public static ScoringDescription[] Descriptions() => ScoringInfo.All.Select(s => new ScoringDescription
+    {
+        Name = s.Scoring,
+        Formula = s.Formula,
+        Parameters = s.Parameters,
+        DefaultScale = s.DefaultScale,
+        Source = s.Source,
+    }).ToArray();
 }

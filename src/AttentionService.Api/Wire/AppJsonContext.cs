@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AttentionService.Api.Attention;
+using AttentionService.Api.Merge;
 using AttentionService.Api.Multihead;
 using AttentionService.Api.Scorings;
 using AttentionService.Api.SelfAttention;
@@ -15,15 +16,20 @@ namespace AttentionService.Api.Wire;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     MaxDepth = 16,
-    Converters = [typeof(ScoringConverter), typeof(PrecisionConverter)])]
+    Converters = [typeof(ScoringConverter), typeof(PrecisionConverter), typeof(AlignmentConverter)])]
 [JsonSerializable(typeof(AttentionRequest))]
 [JsonSerializable(typeof(SelfAttentionRequest))]
 [JsonSerializable(typeof(MultiheadRequest))]
+[JsonSerializable(typeof(MergeRequest))]
 [JsonSerializable(typeof(ScoringDescription[]))]
+[JsonSerializable(typeof(Capabilities))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;
 
 /// <summary>Scoring names on the wire: <c>scaled_dot</c>, <c>dot</c>, ...; numbers are refused.</summary>
 internal sealed class ScoringConverter() : JsonStringEnumConverter<Scoring>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
+
+/// <summary>Alignment names on the wire: <c>top_left</c>, <c>bottom_right</c>.</summary>
+internal sealed class AlignmentConverter() : JsonStringEnumConverter<Alignment>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
 
 /// <summary>Precision names on the wire: <c>float32</c>, <c>float64</c>.</summary>
 internal sealed class PrecisionConverter() : JsonStringEnumConverter<Precision>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);

@@ -23,14 +23,45 @@ internal static class AttentionResponseWriter
             await WriteTensorAsync(writer, result.Weights, shouldFlush, flush);
         }
 
-        writer.WriteString("scoring", ScoringInfo.NameOf(result.Scoring));
-        writer.WriteNumber("scale", result.Scale);
+        if (result.TopKIndices is not null && result.TopKValues is not null)
+        {
+            writer.WriteStartObject("weightsTopK");
+            writer.WritePropertyName("indices");
+            await WriteTensorAsync(writer, result.TopKIndices, shouldFlush, flush);
+            writer.WritePropertyName("values");
+            await WriteTensorAsync(writer, result.TopKValues, shouldFlush, flush);
+            writer.WriteEndObject();
+        }
+
+        if (result.LogSumExp is not null)
+        {
+            writer.WritePropertyName("logSumExp");
+            await WriteTensorAsync(writer, result.LogSumExp, shouldFlush, flush);
+        }
+
+        if (result.Diagnostics is { } diagnostics)
+        {
+            writer.WriteStartObject("diagnostics");
+            writer.WriteString("kernelPath", JsonNamingPolicy.CamelCase.ConvertName(diagnostics.KernelPath.ToString()));
+            writer.WriteNumber("maskedRows", diagnostics.MaskedRows);
+            writer.WriteNumber("maxAbsScore", diagnostics.MaxAbsScore);
+            writer.WritePropertyName("entropy");
+            await WriteTensorAsync(writer, diagnostics.Entropy, shouldFlush, flush);
+            writer.WriteEndObject();
+        }
+
+        if (!result.IsMerge)
+        {
+            writer.WriteString("scoring", ScoringInfo.NameOf(result.Scoring));
+            writer.WriteNumber("scale", result.Scale);
+        }
+
         writer.WriteString("precision", WireNames.Of(precision));
         writer.WriteEndObject();
     }
 
     private static async ValueTask WriteTensorAsync<T>(Utf8JsonWriter writer, TensorData<T> tensor, Func<bool> shouldFlush, Func<ValueTask> flush)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where T : unmanaged
     {
         var shape = tensor.ShapeArray();
         var rank = shape.Length;
@@ -70,26 +101,52 @@ internal static class AttentionResponseWriter
         }
     }
 
-    private static void WriteRow<T>(Utf8JsonWriter writer, ReadOnlySpan<T> row) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    /// <summary>One row of numbers; −∞ (a log-sum-exp of a row with no key) is the string <c>"-Infinity"</c>, which JSON numbers cannot carry.</summary>
+    private static void WriteRow<T>(Utf8JsonWriter writer, ReadOnlySpan<T> row) where T : unmanaged
     {
         writer.WriteStartArray();
         if (typeof(T) == typeof(float))
         {
             foreach (var x in row)
             {
-                writer.WriteNumberValue((float)(object)x);
+                var f = (float)(object)x;
+                if (float.IsFinite(f))
+                {
+                    writer.WriteNumberValue(f);
+                }
+                else
+                {
+                    writer.WriteStringValue(NonFinite(f));
+                }
+            }
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            foreach (var x in row)
+            {
+                var d = (double)(object)x;
+                if (double.IsFinite(d))
+                {
+                    writer.WriteNumberValue(d);
+                }
+                else
+                {
+                    writer.WriteStringValue(NonFinite(d));
+                }
             }
         }
         else
         {
             foreach (var x in row)
             {
-                writer.WriteNumberValue(double.CreateTruncating(x));
+                writer.WriteNumberValue((int)(object)x);
             }
         }
 
         writer.WriteEndArray();
     }
+
+    private static string NonFinite(double x) => double.IsNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
 }
 
 /// <summary>The wire names of the engine's enums (snake_case, as the converters read them).</summary>

@@ -15,7 +15,8 @@ internal sealed class WireConversion<T> : IDisposable where T : unmanaged, IBina
 
     public FieldErrors Errors { get; } = new();
 
-    public TensorData<T>? Numbers(NumberTensor? wire, string field)
+    /// <summary>The tensor in the request's precision; <paramref name="allowNegativeInfinity"/> lets −∞ through (a log-sum-exp of a row with no key).</summary>
+    public TensorData<T>? Numbers(WireTensor<double>? wire, string field, bool allowNegativeInfinity = false)
     {
         if (wire is null)
         {
@@ -37,9 +38,8 @@ internal sealed class WireConversion<T> : IDisposable where T : unmanaged, IBina
         var converted = TensorData.Rent<T>(source.ShapeArray());
         _owned.Add(converted);
         TensorPrimitives.ConvertTruncating<double, T>(source.Span, converted.Span);
-        if (converted.Length > 0 && !TensorPrimitives.IsFiniteAll<T>(converted.Span))
+        if (converted.Length > 0 && !TensorPrimitives.IsFiniteAll<T>(converted.Span) && FirstNonFinite(converted.Span, allowNegativeInfinity ? source.Span : default) is var index and >= 0)
         {
-            var index = FirstNonFinite(converted.Span);
             Errors.Add(field + IndexPath(source.Shape, index), $"{source.Span[index]:R} is not finite in float32 (|x| > 3.4e38); send \"precision\": \"float64\" or smaller numbers");
             return null;
         }
@@ -58,17 +58,17 @@ internal sealed class WireConversion<T> : IDisposable where T : unmanaged, IBina
         return wire?.Data;
     }
 
-    private static int FirstNonFinite(ReadOnlySpan<T> span)
+    private static int FirstNonFinite(ReadOnlySpan<T> span, ReadOnlySpan<double> negativeInfinityAllowedIn)
     {
         for (var i = 0; i < span.Length; i++)
         {
-            if (!T.IsFinite(span[i]))
+            if (!T.IsFinite(span[i]) && !(!negativeInfinityAllowedIn.IsEmpty && double.IsNegativeInfinity(negativeInfinityAllowedIn[i])))
             {
                 return i;
             }
         }
 
-        return 0;
+        return -1;
     }
 
     private static string IndexPath(ReadOnlySpan<int> shape, int flat)

@@ -1,0 +1,25 @@
+using System.Numerics;
+using AttentionService.Api.Compute;
+using AttentionService.Api.Wire;
+using AttentionService.Engine;
+
+namespace AttentionService.Api.Merge;
+
+/// <summary><c>POST /v1/attention/merge</c> as an engine problem.</summary>
+internal sealed class MergeMapping : IRequestMapping<MergeRequest>
+{
+    public static Precision PrecisionOf(MergeRequest request) => request.Precision;
+
+    public static IEnumerable<(string, TensorData<double>?)> Tensors(MergeRequest r) =>
+        (r.Partials ?? []).Select((p, i) => ($"partials[{i}].output", p?.Output?.Data));
+
+    public static IAttentionProblem<T> ToProblem<T>(MergeRequest r, WireConversion<T> wire)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => new MergeProblem<T>
+        {
+            Partials = (r.Partials ?? []).Select((p, i) => new PartialAnswer<T>(
+                wire.Numbers(p?.Output, $"partials[{i}].output")!,
+                wire.Numbers(p?.LogSumExp, $"partials[{i}].logSumExp", allowNegativeInfinity: true)!)).ToList(),
+        };
+
+    public static string FieldOf(ProblemPart part) => V1Fields.Of(part);
+}
