@@ -183,18 +183,22 @@ public class PropertyTests
     {
         var worst512 = 0.0;
         var worst256 = 0.0;
+        var worst128 = 0.0;
         for (var x = -126f; x <= 0f; x += 0.007f)
         {
             var exact = Math.Pow(2, x);
             worst512 = Math.Max(worst512, Math.Abs(Simd512<float>.Exp2(Vector512.Create(x)).GetElement(0) - exact) / exact);
             worst256 = Math.Max(worst256, Math.Abs(Simd256<float>.Exp2(Vector256.Create(x)).GetElement(0) - exact) / exact);
+            worst128 = Math.Max(worst128, Math.Abs(Simd128<float>.Exp2(Vector128.Create(x)).GetElement(0) - exact) / exact);
         }
 
         worst512.ShouldBeLessThan(3e-7);
         worst256.ShouldBeLessThan(3e-7);
+        worst128.ShouldBeLessThan(3e-7);
         Simd512<float>.Exp2(Vector512.Create(float.NegativeInfinity)).GetElement(0).ShouldBe(0f);
         Simd512<float>.Exp2(Vector512.Create(-151f)).GetElement(0).ShouldBe(0f);
         Simd256<float>.Exp2(Vector256.Create(float.NegativeInfinity)).GetElement(0).ShouldBe(0f);
         Simd256<float>.Exp2(Vector256.Create(-200f)).GetElement(0).ShouldBe(0f);
+        Simd128<float>.Exp2(Vector128.Create(float.NegativeInfinity)).GetElement(0).ShouldBe(0f);
     }
 }

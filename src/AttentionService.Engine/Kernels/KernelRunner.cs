@@ -34,7 +34,10 @@ internal static class KernelRunner
         where TOps : struct, ISimd<TVec, T>
     {
         var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, MicroKernels<T, TVec, TOps>.RowBlock);
-        var tilesPerHead = (p.N + shape.QueryTile - 1) / shape.QueryTile;
+        // A decode step (a few queries per head) streams its keys and values once instead of packing them for a
+        // query tile it would mostly pad.
+        var decode = p.AdditiveV is null && p.N <= DecodeKernel<T, TVec, TOps>.MaxRows;
+        var tilesPerHead = decode ? 1 : (p.N + shape.QueryTile - 1) / shape.QueryTile;
         var tiles = p.Batch * p.Heads * tilesPerHead;
         var large = maxDegreeOfParallelism > 1 && p.Flops >= InlineFlops;
 
@@ -48,7 +51,7 @@ internal static class KernelRunner
         var tilesPerSplit = (keyTiles + splits - 1) / splits;
         splits = (keyTiles + tilesPerSplit - 1) / tilesPerSplit;
         var items = tiles * splits;
-        using var packed = new PackedInputs<T>(p, shape);
+        using var packed = decode ? null : new PackedInputs<T>(p, shape);
         using var partial = splits > 1 ? new PartialResults<T>(items, shape.QueryTile, p.Dv) : null;
         void RunItem(int item, Scratch<T> scratch)
         {
@@ -58,7 +61,13 @@ internal static class KernelRunner
             var i0 = tile % tilesPerHead * shape.QueryTile;
             var keyStart = split * tilesPerSplit * shape.KeyTile;
             var keyEnd = Math.Min(p.M, keyStart + (tilesPerSplit * shape.KeyTile));
-            FlashKernel<T, TVec, TOps>.Run(p, shape, packed, bh, i0, Math.Min(shape.QueryTile, p.N - i0), keyStart, keyEnd, scratch, partial, item, ct);
+            if (decode)
+            {
+                DecodeKernel<T, TVec, TOps>.Run(p, shape, bh, keyStart, keyEnd, scratch, partial, item, ct);
+                return;
+            }
+
+            FlashKernel<T, TVec, TOps>.Run(p, shape, packed!, bh, i0, Math.Min(shape.QueryTile, p.N - i0), keyStart, keyEnd, scratch, partial, item, ct);
         }
 
         var helpers = items == 1 || !large ? 0 : WorkerBudget.TryTake(Math.Min(maxDegreeOfParallelism, items) - 1);

@@ -10,7 +10,7 @@ namespace AttentionService.Engine.Kernels;
 /// by 4 vectors of values. Queries are interleaved per 8-row block and keys transposed per tile so that each step of
 /// the inner loops is one broadcast per row and one load per vector.
 /// </summary>
-internal static class MicroKernels<T, TVec, TOps>
+internal static partial class MicroKernels<T, TVec, TOps>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
     where TVec : struct
     where TOps : struct, ISimd<TVec, T>

@@ -1,0 +1,102 @@
+using System.Numerics;
+
+namespace AttentionService.Engine.Kernels;
+
+/// <summary>
+/// Attention for the few query rows of one head that a decode step has (one new token against a long key/value cache):
+/// keys and values are read once, straight from the problem's rows, with nothing padded to a query tile and nothing
+/// packed. Each key tile is scored row by row (<see cref="MicroKernels{T, TVec, TOps}.ScoreRows"/>), goes through the
+/// same row steps as <see cref="FlashKernel{T, TVec, TOps}"/> (<see cref="RowSteps{T, TVec, TOps}.Epilogue"/>,
+/// <see cref="RowSteps{T, TVec, TOps}.Accumulate"/>, <see cref="RowSteps{T, TVec, TOps}.Finish"/>), and its value rows
+/// are streamed into the output (<see cref="MicroKernels{T, TVec, TOps}.AccumulateValueRows"/>). The work is bound by
+/// memory bandwidth, not by multiply-adds.
+/// </summary>
+internal static class DecodeKernel<T, TVec, TOps>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TVec : struct
+    where TOps : struct, ISimd<TVec, T>
+{
+    /// <summary>Query rows per head up to which this kernel runs instead of the tiled one.</summary>
+    public const int MaxRows = 4;
+
+    /// <summary>
+    /// Attends every query row of head <paramref name="bh"/> to keys <c>[keyStart, keyEnd)</c>. With
+    /// <paramref name="partial"/> the unnormalized output, running max and sum go to its slot for a later merge;
+    /// otherwise the rows are normalized and written out (with their weights).
+    /// </summary>
+    public static void Run(
+        CoreProblem<T> p, in TileShape shape, int bh, int keyStart, int keyEnd, Scratch<T> s, PartialResults<T>? partial, int slot, CancellationToken ct)
+    {
+        int b = bh / p.Heads, h = bh % p.Heads, kvh = h / p.GroupSize;
+        var bkv = (b * p.KvHeads) + kvh;
+        int rows = p.N, m = p.M, d = p.D, dv = p.Dv;
+        int bc = shape.KeyTile, bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded;
+        var kOff = (long)bkv * m * d;
+        var vOff = (long)bkv * m * dv;
+        var wOff = (long)bh * rows * m;
+        var maskOff = (b * p.MaskBatchStride) + (h * p.MaskHeadStride);
+        var biasOff = (b * p.BiasBatchStride) + (h * p.BiasHeadStride);
+        var tiles = (m + bc - 1) / bc;
+
+        var qs = s.Q.AsSpan(0, rows * d);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(p.Q.AsSpan((int)((long)bh * rows * d), rows * d), p.Scale, qs);
+        var o = s.O.AsSpan(0, rows * dvPad);
+        o.Clear();
+        var rowMax = s.RowMax.AsSpan(0, rows);
+        var rowSum = s.RowSum.AsSpan(0, rows);
+        rowMax.Fill(T.NegativeInfinity);
+        rowSum.Clear();
+        var weights = p.Weights;
+        if (weights is not null)
+        {
+            s.TileMax.AsSpan(0, rows * tiles).Fill(T.NegativeInfinity);
+        }
+
+        for (int t = keyStart / bc, j0 = keyStart; j0 < keyEnd; t++, j0 += bc)
+        {
+            if (p.Causal && j0 > rows - 1)
+            {
+                RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, 0, rows, j0, keyEnd - j0);
+                break; // every later tile lies above the diagonal
+            }
+
+            var cols = Math.Min(bc, keyEnd - j0);
+            if (p.Mask is not null && !RowOps<T, TVec, TOps>.AnyAllowed(p.Mask.AsSpan((int)maskOff), m, rows, j0, cols))
+            {
+                RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, 0, rows, j0, cols);
+                continue;
+            }
+
+            ct.ThrowIfCancellationRequested();
+            var sTile = s.S.AsSpan(0, rows * bcPad);
+            MicroKernels<T, TVec, TOps>.ScoreRows(qs, p.K, kOff + ((long)j0 * d), sTile, rows, cols, d, bcPad);
+            for (var i = 0; i < rows; i++)
+            {
+                var row = sTile.Slice(i * bcPad, bcPad);
+                var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols);
+                var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols);
+                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i, j0, mask, bias, p.Mask is not null);
+                var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols);
+                RowSteps<T, TVec, TOps>.Accumulate(
+                    row, cols, tileMax, ref rowMax[i], ref rowSum[i], o.Slice(i * dvPad, dvPad), weightsRow, ref s.TileMax[(i * tiles) + t]);
+            }
+
+            MicroKernels<T, TVec, TOps>.AccumulateValueRows(sTile, p.V, vOff + ((long)j0 * dv), o, rows, cols, bcPad, dv, dvPad);
+            Interlocked.Increment(ref EngineCounters.TilesComputedField);
+        }
+
+        if (partial is not null)
+        {
+            partial.Store(slot, o, rowMax, rowSum, rows, dv, dvPad);
+            return;
+        }
+
+        var output = p.Output.AsSpan((int)((long)bh * rows * dv), rows * dv);
+        for (var i = 0; i < rows; i++)
+        {
+            var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m)), m);
+            var tileMaxes = weights is null ? default : s.TileMax.AsSpan(i * tiles, tiles);
+            RowSteps<T, TVec, TOps>.Finish(o.Slice(i * dvPad, dvPad), rowMax[i], rowSum[i], output.Slice(i * dv, dv), weightsRow, tileMaxes, bc);
+        }
+    }
+}
