@@ -5,11 +5,18 @@ using AttentionService.Benchmarks;
 using AttentionService.Engine;
 
 // Usage: dotnet run -c Release --project tests/AttentionService.Benchmarks -- [--quick] [--shape B,H,n,m,d ...]
+//        (or --window [--threads N] [--samples S]: the sliding-window figure)
 //        [--threads N] [--weights] [--causal] [--precision float64] [--no-peer]
 // Prints the machine's measured FMA peak (one core) and memory read bandwidth (at --threads), then one JSON line per
 // shape and implementation, with the same fields as peer/numpy_attention.py. The engine and ONNX Runtime's two attention
 // operators (float32, no weights) run on the same inputs, their samples interleaved so that the machine's noise falls
 // on all alike. FLOPs = 4·B·H·n·m·d, halved when causal; bytes = what must be read and written once (Q, K, V, output).
+if (args.Contains("--window"))
+{
+    WindowBenchmark.Run(args); // sliding window [255, 0] against full attention at 16384²
+    return;
+}
+
 var quick = args.Contains("--quick");
 var weights = args.Contains("--weights");
 var causal = args.Contains("--causal");

@@ -21,6 +21,8 @@ public class VariantTests
             [1, 2, 1, 130, 600, 16, 9, false, (-1, 40), null!, false, true, true],
             [2, 1, 1, 33, 513, 17, 33, true, (0, -1), 1.5, false, true, false],
             [1, 2, 2, 600, 40, 8, 8, false, (20, 20), null!, true, false, false],
+            [1, 4, 2, 1, 1300, 16, 8, true, (255, 0), 3.0, true, true, true], // a decode step: the decode kernel
+            [2, 3, 3, 3, 40, 8, 5, false, (1, 30), null!, true, true, false],
         }
         select shape;
 
@@ -297,8 +299,95 @@ public class VariantTests
 
         var full = Tiles(AttentionVariants.None);
         var windowed = Tiles(new AttentionVariants { Window = new AttentionWindow(100, 0), Alignment = Alignment.BottomRight });
-        full.ShouldBe(16L * 8);
-        windowed.ShouldBeLessThanOrEqualTo(16L * 2, $"full {full}, windowed {windowed}");
+        // 16 query tiles x 8 key tiles in full; the window leaves each query tile at most 2 key tiles. Other tests may add
+        // tiles to the process-wide counter concurrently, but not a whole problem's worth.
+        full.ShouldBeGreaterThanOrEqualTo(16L * 8);
+        windowed.ShouldBeLessThan(16L * 4, $"full {full}, windowed {windowed}");
+    }
+
+    [Theory]
+    [InlineData(Precision.Float32)]
+    [InlineData(Precision.Float64)]
+    public void Multihead_WithVariants_MatchesProjectedReference(Precision precision)
+    {
+        var rng = new Random(12);
+        int batch = 2, heads = 3, n = 6, m = 9, e = 12, hd = e / heads;
+        var x = TestProblems.Random(rng, batch * n * e);
+        var kv = TestProblems.Random(rng, batch * m * e);
+        double[] wq = TestProblems.Random(rng, e * e), wk = TestProblems.Random(rng, e * e), wv = TestProblems.Random(rng, e * e), wo = TestProblems.Random(rng, e * e);
+        var c = new Reference.Case(batch, heads, heads, n, m, hd, hd, hd)
+        {
+            Q = MultiheadTests.Heads(MultiheadTests.Linear(x, wq, null, batch * n, e, e), batch, n, heads, hd),
+            K = MultiheadTests.Heads(MultiheadTests.Linear(kv, wk, null, batch * m, e, e), batch, m, heads, hd),
+            V = MultiheadTests.Heads(MultiheadTests.Linear(kv, wv, null, batch * m, e, e), batch, m, heads, hd),
+            Causal = true,
+            BottomRight = true,
+            Window = (3, 0),
+            Softcap = 1.5,
+            Alibi = true,
+        };
+        var expected = Reference.AttendFull(c);
+        var concat = new double[batch * n * e];
+        for (var b = 0; b < batch; b++)
+        {
+            for (var h = 0; h < heads; h++)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    Array.Copy(expected.Output, (((b * heads) + h) * n + i) * hd, concat, (((b * n) + i) * e) + (h * hd), hd);
+                }
+            }
+        }
+
+        if (precision == Precision.Float32)
+        {
+            CheckMultihead<float>(c, x, kv, wq, wk, wv, wo, concat, expected, precision);
+        }
+        else
+        {
+            CheckMultihead<double>(c, x, kv, wq, wk, wv, wo, concat, expected, precision);
+        }
+    }
+
+    private static void CheckMultihead<T>(Reference.Case c, double[] x, double[] kv, double[] wq, double[] wk, double[] wv, double[] wo, double[] concat, Reference.Full expected, Precision precision)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int e = c.H * c.Dq;
+        var problem = new MultiheadProblem<T>
+        {
+            Query = TestProblems.Wrap<T>(x, [c.B, c.N, e]),
+            Key = TestProblems.Wrap<T>(kv, [c.B, c.M, e]),
+            Value = TestProblems.Wrap<T>(kv, [c.B, c.M, e]),
+            NumHeads = c.H,
+            QProjWeight = TestProblems.Wrap<T>(wq, [e, e]),
+            KProjWeight = TestProblems.Wrap<T>(wk, [e, e]),
+            VProjWeight = TestProblems.Wrap<T>(wv, [e, e]),
+            OutProjWeight = TestProblems.Wrap<T>(wo, [e, e]),
+            Causal = true,
+            AverageWeights = false,
+            Variants = TestProblems.VariantsOf(c, new AttentionVariants { ReturnLogSumExp = true, Diagnostics = true, WeightsTopK = 2 }),
+        };
+
+        using var result = new AttentionEngine().Compute(problem);
+
+        TestProblems.ShouldMatch<T>(result.Output.Span, MultiheadTests.Linear(concat, wo, null, c.B * c.N, e, e), precision, "output");
+        result.LogSumExp!.ShapeArray().ShouldBe([c.B, c.H, c.N]);
+        TestProblems.ShouldMatch<T>(result.LogSumExp.Span, expected.LogSumExp, precision, "logSumExp");
+        TestProblems.ShouldMatch<T>(result.Diagnostics!.Entropy.Span, expected.Entropy, precision, "entropy");
+        result.Weights.ShouldBeNull();
+        TestProblems.ShouldMatch<T>(result.TopKValues!.Span, Reference.TopK(expected.Weights, c.M, 2).Values, precision, "top-k of the per-head weights");
+    }
+
+    [Fact]
+    public void TopK_At16384Squared_FitsTheServiceDefaultLimits()
+    {
+        // The service's defaults (Attention:Limits): 2^28 scores per problem, 2^24 returned weights.
+        var engine = new AttentionEngine(new AttentionEngineOptions { MaxScoreElements = 268_435_456, MaxReturnedWeights = 16_777_216 });
+        var rows = TensorData.Wrap(new float[16384 * 64], 16384, 64);
+        var problem = new AttentionProblem<float> { Query = rows, Key = rows, Value = rows, Variants = new AttentionVariants { WeightsTopK = 16 } };
+
+        engine.Validate(problem).ShouldBeEmpty();
+        engine.Validate(new AttentionProblem<float> { Query = rows, Key = rows, Value = rows }).ShouldHaveSingleItem().Part.ShouldBe(ProblemPart.ReturnWeights);
     }
 
     [Fact]

@@ -68,10 +68,11 @@ internal static class FlashKernel<T, TVec, TOps>
         // Causal and the window bound the keys any row of the block may attend: only the tiles that meet
         // [first key of the first row, last key of the last row] are computed, so work scales with the window.
         var rowBase = (((long)b * p.Heads) + h) * n;
+        var lastRow = i0 + rows - 1;
         var slope = p.AlibiSlopes is null ? T.Zero : p.AlibiSlopes[h];
         ScoreVariants<T>.StartRows(p, rowBase + i0, rows);
         var tileStart = Math.Max(keyStart, p.FirstKey(i0) / bc * bc);
-        var tileEnd = Math.Min(keyEnd, p.LastKey(i0 + rows - 1) + 1);
+        var tileEnd = Math.Min(keyEnd, p.LastKey(lastRow) + 1);
         RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, keyStart, Math.Max(0, Math.Min(tileStart, keyEnd) - keyStart));
         RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, Math.Max(tileEnd, keyStart), keyEnd - Math.Max(tileEnd, keyStart));
         for (int t = tileStart / bc, j0 = tileStart; j0 < tileEnd; t++, j0 += bc)
@@ -94,34 +95,41 @@ internal static class FlashKernel<T, TVec, TOps>
                 MicroKernels<T, TVec, TOps>.ScoreTile(qs, packed.Keys, packed.KeyTileOffset(bkv, t), sTile, brPad, d, bcPad);
             }
 
+            // Causal and the window leave the block only columns [c0, c0 + span) of this tile (c0 whole vectors in): the
+            // row steps and P·V run over those alone, so a narrow window does not pay for whole tiles.
+            var c0 = p.HasKeyRange ? Math.Clamp(p.FirstKey(i0) - j0, 0, cols) / TOps.Count * TOps.Count : 0;
+            var span = p.HasKeyRange ? Math.Clamp(p.LastKey(lastRow) - j0 + 1, c0, cols) - c0 : cols;
+            var jc = j0 + c0;
+            RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, j0, c0);
+            RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, i0, rows, jc + span, cols - c0 - span);
             for (var r = 0; r < rows; r++)
             {
                 var i = i0 + r;
-                var row = sTile.Slice(r * bcPad, bcPad);
-                var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols);
-                var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols);
+                var row = sTile.Slice((r * bcPad) + c0, TileShape.RoundUp(span, TOps.Count));
+                var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + jc), span);
+                var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + ((long)i * m) + jc), span);
                 if (p.Softcap > T.Zero)
                 {
-                    ScoreVariants<T>.Softcap(row[..cols], p.Softcap);
+                    ScoreVariants<T>.Softcap(row[..span], p.Softcap);
                 }
 
                 if (p.AlibiSlopes is not null)
                 {
-                    ScoreVariants<T>.Alibi(row[..cols], slope, (long)i + p.PositionOffset, j0);
+                    ScoreVariants<T>.Alibi(row[..span], slope, (long)i + p.PositionOffset, jc);
                 }
 
-                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.FirstKey(i), p.LastKey(i), j0, mask, bias, p.Mask is not null);
+                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, span, p.FirstKey(i), p.LastKey(i), jc, mask, bias, p.Mask is not null);
                 var (oldMax, oldSum) = (rowMax[r], rowSum[r]);
-                ScoreVariants<T>.BeforeExp(p, rowBase + i, row[..cols], j0);
-                var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols);
+                ScoreVariants<T>.BeforeExp(p, rowBase + i, row[..span], jc);
+                var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + jc), span);
                 RowSteps<T, TVec, TOps>.Accumulate(
-                    row, cols, tileMax, ref rowMax[r], ref rowSum[r], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(r * tiles) + t]);
-                ScoreVariants<T>.AfterExp(p, rowBase + i, row[..cols], oldMax, oldSum, rowMax[r]);
+                    row, span, tileMax, ref rowMax[r], ref rowSum[r], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(r * tiles) + t]);
+                ScoreVariants<T>.AfterExp(p, rowBase + i, row[..span], oldMax, oldSum, rowMax[r]);
             }
 
             sTile[(rows * bcPad)..].Clear();
             MicroKernels<T, TVec, TOps>.ValueTile(
-                sTile, packed.Values, vOff + ((long)j0 * dvPad), o, MicroKernels<T, TVec, TOps>.PvRowsPadded(rows), cols, bcPad, dvPad);
+                sTile[c0..], packed.Values, vOff + ((long)jc * dvPad), o, MicroKernels<T, TVec, TOps>.PvRowsPadded(rows), span, bcPad, dvPad);
             Interlocked.Increment(ref EngineCounters.TilesComputedField);
         }
 
