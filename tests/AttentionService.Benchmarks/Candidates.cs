@@ -9,8 +9,12 @@ internal sealed record Candidate(string Impl, string? Operator, Action Run, IDis
     public Func<double>? Difference { get; init; }
 }
 
-/// <summary>A median time and the bytes one run allocated.</summary>
-internal readonly record struct Timing(double MedianMs, long AllocatedBytes);
+/// <summary>
+/// A median wall time, the median processor time of the whole process (every thread; under load from other processes
+/// it counts only the time this process ran, so it is the steadier figure on a shared machine), and the bytes one run
+/// allocated.
+/// </summary>
+internal readonly record struct Timing(double MedianMs, double MedianCpuMs, long AllocatedBytes);
 
 /// <summary>
 /// Implementations timed side by side: each is warmed, then sized so one sample lasts about 20 ms, and the samples of
@@ -22,12 +26,16 @@ internal sealed class Candidates : List<Candidate>, IDisposable
     {
         var perSample = this.Select(Calibrate).ToArray();
         var times = this.Select(_ => new double[runs]).ToArray();
+        var cpu = this.Select(_ => new double[runs]).ToArray();
         var allocated = this.Select(_ => new long[runs]).ToArray();
+        using var process = Process.GetCurrentProcess();
         for (var r = 0; r < runs; r++)
         {
             for (var c = 0; c < Count; c++)
             {
                 var before = GC.GetTotalAllocatedBytes(precise: true);
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
                 var sw = Stopwatch.StartNew();
                 for (var i = 0; i < perSample[c]; i++)
                 {
@@ -35,6 +43,8 @@ internal sealed class Candidates : List<Candidate>, IDisposable
                 }
 
                 times[c][r] = sw.Elapsed.TotalMilliseconds / perSample[c];
+                process.Refresh();
+                cpu[c][r] = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / perSample[c];
                 allocated[c][r] = (GC.GetTotalAllocatedBytes(precise: true) - before) / perSample[c];
             }
         }
@@ -42,8 +52,9 @@ internal sealed class Candidates : List<Candidate>, IDisposable
         for (var c = 0; c < Count; c++)
         {
             Array.Sort(times[c]);
+            Array.Sort(cpu[c]);
             Array.Sort(allocated[c]);
-            yield return (this[c], new Timing(times[c][runs / 2], allocated[c][runs / 2]));
+            yield return (this[c], new Timing(times[c][runs / 2], cpu[c][runs / 2], allocated[c][runs / 2]));
         }
     }
 

@@ -10,7 +10,7 @@ using AttentionService.Engine;
 // Prints the machine's measured FMA peak (one core) and memory read bandwidth (at --threads), then one JSON line per
 // shape and implementation, with the same fields as peer/numpy_attention.py. The engine and ONNX Runtime's two attention
 // operators (float32, no weights) run on the same inputs, their samples interleaved so that the machine's noise falls
-// on all alike. FLOPs = 4·B·H·n·m·d, halved when causal; bytes = what must be read and written once (Q, K, V, output).
+// on all alike. With --weights the engine runs twice, with and without weights, interleaved likewise. FLOPs = 4·B·H·n·m·d, halved when causal; bytes = what must be read and written once (Q, K, V, output).
 if (args.Contains("--window"))
 {
     WindowBenchmark.Run(args); // sliding window [255, 0] against full attention at 16384²
@@ -36,8 +36,8 @@ var precision = float64 ? "float64" : "float32";
 
 // Let the tiered JIT reach its optimized code for the kernels before anything is timed.
 WarmUp.Engine(threads, float64, weights);
-var peak = Peak.MeasureGflops(float64);
-Console.WriteLine(JsonSerializer.Serialize(new { impl = "peak", precision, threads = 1, gflops = Math.Round(peak, 2) }));
+var (peak, cpuPeak) = Peak.MeasureGflops(float64);
+Console.WriteLine(JsonSerializer.Serialize(new { impl = "peak", precision, threads = 1, gflops = Math.Round(peak, 2), cpuGflops = Math.Round(cpuPeak, 2) }));
 var bandwidth = Bandwidth.MeasureGBps(threads);
 Console.WriteLine(JsonSerializer.Serialize(new { impl = "bandwidth", threads, gbps = Math.Round(bandwidth, 2) }));
 foreach (var s in shapes)
@@ -57,12 +57,14 @@ foreach (var s in shapes)
             op = candidate.Operator,
             shape = new[] { s.B, s.H, s.N, s.M, s.D },
             precision,
-            weights = candidate.Impl == "engine" && weights,
+            weights = candidate.Operator == "weights",
             causal,
             threads,
             medianMs = Math.Round(timing.MedianMs, 3),
+            cpuMs = Math.Round(timing.MedianCpuMs, 3),
             gflops = Math.Round(gflops, 2),
             peakFraction = Math.Round(gflops / (peak * threads), 3),
+            cpuPeakFraction = Math.Round(flops / (timing.MedianCpuMs / 1e3) / 1e9 / cpuPeak, 3),
             gbps = Math.Round(gbps, 2),
             bandwidthFraction = Math.Round(gbps / bandwidth, 3),
             maxAbsDifference = candidate.Difference?.Invoke(),
@@ -75,8 +77,16 @@ foreach (var s in shapes)
 Candidates EngineCandidate<T>(AttentionEngine engine, Inputs x) where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     TensorData<T> Tensor(float[] data, int rows) => TensorData.Wrap(Array.ConvertAll(data, T.CreateTruncating), x.B, x.H, rows, x.D);
-    var problem = new AttentionProblem<T> { Query = Tensor(x.Q, x.N), Key = Tensor(x.K, x.M), Value = Tensor(x.V, x.M), Causal = causal, ReturnWeights = weights };
+    AttentionProblem<T> Problem(bool returnWeights) =>
+        new() { Query = Tensor(x.Q, x.N), Key = Tensor(x.K, x.M), Value = Tensor(x.V, x.M), Causal = causal, ReturnWeights = returnWeights };
+    var problem = Problem(false);
     var list = new Candidates { new("engine", null, () => engine.Compute(problem).Dispose()) };
+    if (weights)
+    {
+        var withWeights = Problem(true);
+        list.Add(new("engine", "weights", () => engine.Compute(withWeights).Dispose()));
+    }
+
     if (peers && typeof(T) == typeof(float))
     {
         using var reference = engine.Compute(problem);

@@ -56,6 +56,30 @@ public class KernelPathTests
 
     [Theory]
     [MemberData(nameof(TestProblems.PathsAndPrecisions), MemberType = typeof(TestProblems))]
+    public void WeightsOverSeveralKeyTiles_AreRescaledToTheRowMax_MatchReference(KernelPath path, Precision precision)
+    {
+        // Up to 2048 keys a row with weights is one key tile, its weights final at once; past that each tile's weights
+        // are brought to the row's final max at the end.
+        var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path, MaxDegreeOfParallelism = 2 });
+        var rng = new Random(2600);
+        const int n = 20, m = 2600, d = 16, dv = 8;
+        foreach (var (causal, withMask) in new[] { (false, false), (true, false), (false, true) })
+        {
+            var c = new Reference.Case(1, 1, 1, n, m, d, d, dv)
+            {
+                Q = TestProblems.Random(rng, n * d, 3),
+                K = TestProblems.Random(rng, m * d),
+                V = TestProblems.Random(rng, m * dv),
+                Causal = causal,
+                Mask = withMask ? TestProblems.RandomMask(rng, n * m, 0.3) : null,
+                MaskIsBroadcast = true,
+            };
+            TestProblems.Check(engine, c, rank: 2, precision, returnWeights: true, $"weights causal={causal} mask={withMask}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestProblems.PathsAndPrecisions), MemberType = typeof(TestProblems))]
     public void FewQueriesManyKeys_SplitOverKeyRanges_MatchReference(KernelPath path, Precision precision)
     {
         // One query tile and two threads: the keys are split into ranges merged by log-sum-exp (weights off).

@@ -27,19 +27,14 @@ internal static class DecodeKernel<T, TVec, TOps>
     public static void Run(
         CoreProblem<T> p, in TileShape shape, int bh, int keyStart, int keyEnd, Scratch<T> s, PartialResults<T>? partial, int slot, CancellationToken ct)
     {
-        int b = bh / p.Heads, h = bh % p.Heads, kvh = h / p.GroupSize;
-        var bkv = (b * p.KvHeads) + kvh;
+        var head = HeadOffsets.Of(p, bh, (long)p.M * p.Dv);
         int rows = p.N, m = p.M, d = p.D, dv = p.Dv;
         int bc = shape.KeyTile, bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded;
-        var kOff = (long)bkv * m * d;
-        var vOff = (long)bkv * m * dv;
-        var wOff = (long)bh * rows * m;
-        var maskOff = (b * p.MaskBatchStride) + (h * p.MaskHeadStride);
-        var biasOff = (b * p.BiasBatchStride) + (h * p.BiasHeadStride);
+        long wOff = head.Weights, maskOff = head.Mask, biasOff = head.Bias;
         var tiles = (m + bc - 1) / bc;
 
         var qs = s.Q.AsSpan(0, rows * d);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(p.Q.AsSpan((int)((long)bh * rows * d), rows * d), p.Scale, qs);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(p.Q.AsSpan((int)head.Query, rows * d), p.Scale, qs);
         var o = s.O.AsSpan(0, rows * dvPad);
         o.Clear();
         var rowMax = s.RowMax.AsSpan(0, rows);
@@ -54,7 +49,7 @@ internal static class DecodeKernel<T, TVec, TOps>
 
         // As in the tiled kernel: only the key tiles that causal and the window leave to some row are read.
         var rowBase = (long)bh * rows;
-        var slope = p.AlibiSlopes is null ? T.Zero : p.AlibiSlopes[h];
+        var slope = p.AlibiSlopes is null ? T.Zero : p.AlibiSlopes[bh % p.Heads];
         ScoreVariants<T>.StartRows(p, rowBase, rows);
         var tileStart = Math.Max(keyStart, p.FirstKey(0) / bc * bc);
         var tileEnd = Math.Min(keyEnd, p.LastKey(rows - 1) + 1);
@@ -71,7 +66,7 @@ internal static class DecodeKernel<T, TVec, TOps>
 
             ct.ThrowIfCancellationRequested();
             var sTile = s.S.AsSpan(0, rows * bcPad);
-            MicroKernels<T, TVec, TOps>.ScoreRows(qs, p.K, kOff + ((long)j0 * d), sTile, rows, cols, d, bcPad);
+            MicroKernels<T, TVec, TOps>.ScoreRows(qs, p.K, head.Key + ((long)j0 * d), sTile, rows, cols, d, bcPad);
             for (var i = 0; i < rows; i++)
             {
                 var row = sTile.Slice(i * bcPad, bcPad);
@@ -92,11 +87,11 @@ internal static class DecodeKernel<T, TVec, TOps>
                 ScoreVariants<T>.BeforeExp(p, rowBase + i, row[..cols], j0);
                 var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols);
                 RowSteps<T, TVec, TOps>.Accumulate(
-                    row, cols, tileMax, ref rowMax[i], ref rowSum[i], o.Slice(i * dvPad, dvPad), weightsRow, ref s.TileMax[(i * tiles) + t]);
+                    row, cols, tileMax, ref rowMax[i], ref rowSum[i], o.Slice(i * dvPad, dvPad), weightsRow, ref s.TileMax[(i * tiles) + t], tiles == 1);
                 ScoreVariants<T>.AfterExp(p, rowBase + i, row[..cols], oldMax, oldSum, rowMax[i]);
             }
 
-            MicroKernels<T, TVec, TOps>.AccumulateValueRows(sTile, p.V, vOff + ((long)j0 * dv), o, rows, cols, bcPad, dv, dvPad);
+            MicroKernels<T, TVec, TOps>.AccumulateValueRows(sTile, p.V, head.Value + ((long)j0 * dv), o, rows, cols, bcPad, dv, dvPad);
             Interlocked.Increment(ref EngineCounters.TilesComputedField);
         }
 
@@ -106,7 +101,7 @@ internal static class DecodeKernel<T, TVec, TOps>
             return;
         }
 
-        var output = p.Output.AsSpan((int)((long)bh * rows * dv), rows * dv);
+        var output = p.Output.AsSpan((int)head.Output, rows * dv);
         for (var i = 0; i < rows; i++)
         {
             var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m)), m);

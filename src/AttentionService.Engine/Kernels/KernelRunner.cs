@@ -13,6 +13,9 @@ internal static class KernelRunner
     /// <summary>Below this many flops a problem runs on the calling thread: parallel overhead would exceed the gain.</summary>
     private const double InlineFlops = 4e6;
 
+    /// <summary>Query tiles one work item walks together, keys outermost.</summary>
+    private const int MaxSpan = 4;
+
     public static void Run<T>(CoreProblem<T> p, KernelPath path, int maxDegreeOfParallelism, CancellationToken ct)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -33,32 +36,44 @@ internal static class KernelRunner
         where TVec : struct
         where TOps : struct, ISimd<TVec, T>
     {
-        var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, MicroKernels<T, TVec, TOps>.RowBlock);
+        var shape = TileShape.For(p.N, p.M, p.Dv, TOps.Count, MicroKernels<T, TVec, TOps>.RowBlock, p.Weights is not null);
         // A decode step (a few queries per head) streams its keys and values once instead of packing them for a
         // query tile it would mostly pad.
         var decode = p.AdditiveV is null && p.N <= DecodeKernel<T, TVec, TOps>.MaxRows;
-        var tilesPerHead = decode ? 1 : (p.N + shape.QueryTile - 1) / shape.QueryTile;
-        var tiles = p.Batch * p.Heads * tilesPerHead;
+        var queryTiles = decode ? 1 : (p.N + shape.QueryTile - 1) / shape.QueryTile;
         var large = maxDegreeOfParallelism > 1 && p.Flops >= InlineFlops;
+        var threads = large ? Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount) : 1;
 
         // Too few query tiles to feed every thread (few queries, long keys): split each tile's keys into ranges,
         // about two per thread, and merge them by log-sum-exp. Weights, top-k and entropy need whole rows, so they do not split.
         var keyTiles = shape.KeyTiles(p.M);
-        var threads = Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount);
-        var splits = large && !p.WholeRows && tiles < threads && keyTiles > 1
-            ? Math.Min(keyTiles, (2 * threads + tiles - 1) / tiles)
+        var heads = p.Batch * p.Heads;
+        var splits = !p.WholeRows && heads * queryTiles < threads && keyTiles > 1
+            ? Math.Min(keyTiles, (2 * threads + (heads * queryTiles) - 1) / (heads * queryTiles))
             : 1;
         var tilesPerSplit = (keyTiles + splits - 1) / splits;
         splits = (keyTiles + tilesPerSplit - 1) / tilesPerSplit;
-        var items = tiles * splits;
+
+        // Otherwise, when a head has few query tiles (at most MaxSpan), one work item takes them all and walks the keys
+        // outermost, so each key tile is read once for all of them, while there are still items enough for every thread.
+        var span = splits > 1 || queryTiles > MaxSpan ? 1 : queryTiles;
+        while (span > 1 && heads * ((queryTiles + span - 1) / span) < threads)
+        {
+            span--;
+        }
+
+        var spanRows = span * shape.QueryTile;
+        var blocksPerHead = (queryTiles + span - 1) / span;
+        var blocks = heads * blocksPerHead;
+        var items = blocks * splits;
         using var packed = decode ? null : new PackedInputs<T>(p, shape);
-        using var partial = splits > 1 ? new PartialResults<T>(items, shape.QueryTile, p.Dv) : null;
+        using var partial = splits > 1 ? new PartialResults<T>(items, spanRows, p.Dv) : null;
         void RunItem(int item, Scratch<T> scratch)
         {
-            var tile = item / splits;
+            var block = item / splits;
             var split = item % splits;
-            var bh = tile / tilesPerHead;
-            var i0 = tile % tilesPerHead * shape.QueryTile;
+            var bh = block / blocksPerHead;
+            var i0 = block % blocksPerHead * spanRows;
             var keyStart = split * tilesPerSplit * shape.KeyTile;
             var keyEnd = Math.Min(p.M, keyStart + (tilesPerSplit * shape.KeyTile));
             if (decode)
@@ -67,7 +82,7 @@ internal static class KernelRunner
                 return;
             }
 
-            FlashKernel<T, TVec, TOps>.Run(p, shape, packed!, bh, i0, Math.Min(shape.QueryTile, p.N - i0), keyStart, keyEnd, scratch, partial, item, ct);
+            FlashKernel<T, TVec, TOps>.Run(p, shape, packed!, bh, i0, Math.Min(spanRows, p.N - i0), keyStart, keyEnd, scratch, partial, item, ct);
         }
 
         var helpers = items == 1 || !large ? 0 : WorkerBudget.TryTake(Math.Min(maxDegreeOfParallelism, items) - 1);
@@ -75,7 +90,12 @@ internal static class KernelRunner
         {
             if (helpers == 0)
             {
-                using var scratch = new Scratch<T>(shape, p.D, p.M);
+                for (var part = 0; part < (packed?.KeyParts ?? 0); part++)
+                {
+                    packed!.PackKeys(part);
+                }
+
+                using var scratch = new Scratch<T>(shape, spanRows, p.D, p.M);
                 for (var item = 0; item < items; item++)
                 {
                     RunItem(item, scratch);
@@ -84,11 +104,16 @@ internal static class KernelRunner
             else
             {
                 var options = new ParallelOptions { MaxDegreeOfParallelism = helpers + 1, CancellationToken = ct };
+                if (packed is not null)
+                {
+                    Parallel.For(0, packed.KeyParts, options, packed.PackKeys);
+                }
+
                 Parallel.For(
                     0,
                     items,
                     options,
-                    () => new Scratch<T>(shape, p.D, p.M),
+                    () => new Scratch<T>(shape, spanRows, p.D, p.M),
                     (item, _, scratch) =>
                     {
                         RunItem(item, scratch);
@@ -99,12 +124,12 @@ internal static class KernelRunner
 
             if (partial is not null)
             {
-                for (var tile = 0; tile < tiles; tile++)
+                for (var block = 0; block < blocks; block++)
                 {
-                    var bh = tile / tilesPerHead;
-                    var i0 = tile % tilesPerHead * shape.QueryTile;
-                    var rows = Math.Min(shape.QueryTile, p.N - i0);
-                    partial.Merge(tile * splits, splits, rows, p.Output.AsSpan((int)((((long)bh * p.N) + i0) * p.Dv), rows * p.Dv), p.LogSumExp.AsSpan((int)(((long)bh * p.N) + i0), p.LogSumExp is null ? 0 : rows));
+                    var bh = block / blocksPerHead;
+                    var i0 = block % blocksPerHead * spanRows;
+                    var rows = Math.Min(spanRows, p.N - i0);
+                    partial.Merge(block * splits, splits, rows, p.Output.AsSpan((int)((((long)bh * p.N) + i0) * p.Dv), rows * p.Dv), p.LogSumExp.AsSpan((int)(((long)bh * p.N) + i0), p.LogSumExp is null ? 0 : rows));
                 }
             }
         }

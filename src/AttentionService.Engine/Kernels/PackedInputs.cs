@@ -7,6 +7,7 @@ namespace AttentionService.Engine.Kernels;
 /// Keys transposed per key tile (<c>[tile][d][bcPad]</c>, so the score micro-kernel loads key columns as vectors) and
 /// values with rows padded to whole vectors, packed once per key/value head before any query tile runs: every query
 /// tile and every worker reads the same packed copy. Values already a whole number of vectors wide are used in place.
+/// The keys are packed by <see cref="PackKeys"/>, one part (a key tile of one head) per call, so workers share the packing.
 /// </summary>
 internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
@@ -14,6 +15,8 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
     private readonly T[]? _values;
     private readonly long _keyHeadStride;
     private readonly int _keyTileStride;
+    private readonly CoreProblem<T> _problem;
+    private readonly TileShape _shape;
 
     public PackedInputs(CoreProblem<T> p, in TileShape shape)
     {
@@ -23,15 +26,11 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
             _keyTileStride = p.D * bcPad;
             _keyHeadStride = (long)tiles * _keyTileStride;
             _keys = ArrayPool<T>.Shared.Rent((int)Math.Max(heads * _keyHeadStride, 1));
-            for (var head = 0; head < heads; head++)
-            {
-                for (var t = 0; t < tiles; t++)
-                {
-                    var j0 = t * shape.KeyTile;
-                    PackKeyTile(p.K, (long)head * p.M * p.D, p.D, j0, Math.Min(shape.KeyTile, p.M - j0), bcPad, _keys, (head * _keyHeadStride) + (t * _keyTileStride));
-                }
-            }
+            KeyParts = heads * tiles;
         }
+
+        _problem = p;
+        _shape = shape;
 
         if (dvPad == p.Dv)
         {
@@ -50,6 +49,18 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
 
             Values = _values;
         }
+    }
+
+    /// <summary>Calls of <see cref="PackKeys"/> needed before the keys are read: one per key tile of each head.</summary>
+    public int KeyParts { get; }
+
+    /// <summary>Packs key tile <c>part % tiles</c> of key/value head <c>part / tiles</c>.</summary>
+    public void PackKeys(int part)
+    {
+        var p = _problem;
+        var tiles = _shape.KeyTiles(p.M);
+        int head = part / tiles, t = part % tiles, j0 = t * _shape.KeyTile;
+        PackKeyTile(p.K, (long)head * p.M * p.D, p.D, j0, Math.Min(_shape.KeyTile, p.M - j0), _shape.KeyTilePadded, _keys!, (head * _keyHeadStride) + (t * _keyTileStride));
     }
 
     public T[] Keys => _keys ?? throw new InvalidOperationException("additive problems score unpacked keys");

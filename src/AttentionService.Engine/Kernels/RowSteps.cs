@@ -62,9 +62,10 @@ internal static class RowSteps<T, TVec, TOps>
     /// <summary>
     /// Online softmax: the row becomes e^(s - max) with the running max and sum updated and the output row rescaled when
     /// the max moved. The unnormalized row goes to <paramref name="weights"/> (when returned) with its max in
-    /// <paramref name="weightsMax"/>, for <see cref="Finish"/> to rescale.
+    /// <paramref name="weightsMax"/>, for <see cref="Finish"/> to rescale; when the tile is the <paramref name="wholeRow"/>,
+    /// its weights are final at once (divided by the sum), no max is kept and <see cref="Finish"/> leaves them.
     /// </summary>
-    public static void Accumulate(Span<T> row, int cols, T tileMax, ref T rowMax, ref T rowSum, Span<T> o, Span<T> weights, ref T weightsMax)
+    public static void Accumulate(Span<T> row, int cols, T tileMax, ref T rowMax, ref T rowSum, Span<T> o, Span<T> weights, ref T weightsMax, bool wholeRow)
     {
         var mOld = rowMax;
         var mNew = T.Max(mOld, tileMax);
@@ -85,7 +86,16 @@ internal static class RowSteps<T, TVec, TOps>
             RowOps<T, TVec, TOps>.Scale(o, alpha);
         }
 
-        if (!weights.IsEmpty)
+        if (weights.IsEmpty)
+        {
+            return;
+        }
+
+        if (wholeRow)
+        {
+            TensorPrimitives.Multiply(row[..cols], T.One / rowSum, weights);
+        }
+        else
         {
             row[..cols].CopyTo(weights);
             weightsMax = mNew;

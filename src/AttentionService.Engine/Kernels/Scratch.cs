@@ -6,12 +6,13 @@ namespace AttentionService.Engine.Kernels;
 /// <summary>One worker's tile buffers, rented from the shared pool and returned on dispose.</summary>
 internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    public Scratch(in TileShape shape, int d, int m)
+    /// <summary>Buffers for a span of up to <paramref name="spanRows"/> query rows (whole query tiles).</summary>
+    public Scratch(in TileShape shape, int spanRows, int d, int m)
     {
-        var rows = shape.RowsPadded(shape.QueryTile);
+        var rows = shape.RowsPadded(spanRows);
         Q = Rent(rows * d);
         Hidden = Rent(d);
-        S = Rent(rows * shape.KeyTilePadded);
+        S = Rent(shape.RowsPadded(shape.QueryTile) * shape.KeyTilePadded);
         O = Rent(rows * shape.DvPadded);
         RowMax = Rent(rows);
         RowSum = Rent(rows);

@@ -12,13 +12,16 @@ internal readonly record struct TileShape(int QueryTile, int KeyTile, int KeyTil
     public const int MaxQueryTile = 64;
     public const int MaxKeyTile = 512;
 
-    public static TileShape For(int n, int m, int dv, int vectorWidth, int rowBlock)
+    /// <summary>Keys per tile when weights are returned: a row this long is one tile, its weights written once, final.</summary>
+    public const int MaxWeightsKeyTile = 2048;
+
+    public static TileShape For(int n, int m, int dv, int vectorWidth, int rowBlock, bool weights = false)
     {
         var columnBlock = 2 * vectorWidth;
         // Balanced: 77 rows become two tiles of 40, not 64 and a mostly padded 16.
         var tiles = (n + MaxQueryTile - 1) / MaxQueryTile;
         var queryTile = RoundUp((n + tiles - 1) / tiles, rowBlock);
-        var keyTile = Math.Min(MaxKeyTile, m);
+        var keyTile = Math.Min(weights && m <= MaxWeightsKeyTile ? MaxWeightsKeyTile : MaxKeyTile, m);
         return new TileShape(queryTile, keyTile, RoundUp(keyTile, columnBlock), RoundUp(dv, vectorWidth), rowBlock);
     }
 
