@@ -23,6 +23,8 @@ public sealed partial class AttentionEngine
 
         TensorData<T>? output = null, weights = null;
         bool[]? mask = null;
+        var variants = problem.Variants ?? AttentionVariants.None;
+        using var rowOutputs = new RowOutputs<T>(variants, unbatched ? [heads, n] : [batch, heads, n], topKInKernel: false);
         try
         {
             // Project, then lay the heads out as [B, H, rows, hd] for the kernel.
@@ -56,7 +58,7 @@ public sealed partial class AttentionEngine
             }
 
             var attended = Temp(batch * heads * n * hd);
-            var headWeights = problem.ReturnWeights ? Temp(batch * heads * n * m) : null;
+            var headWeights = problem.ComputesWeights ? Temp(batch * heads * n * m) : null;
             Run(
                 new CoreProblem<T>
                 {
@@ -77,6 +79,14 @@ public sealed partial class AttentionEngine
                     Bias = problem.Bias?.Array,
                     Output = attended,
                     Weights = headWeights,
+                    PositionOffset = variants.Alignment == Alignment.BottomRight ? m - n : 0,
+                    WindowLeft = variants.Window?.Left ?? -1,
+                    WindowRight = variants.Window?.Right ?? -1,
+                    Softcap = T.CreateTruncating(variants.Softcap ?? 0),
+                    AlibiSlopes = variants.Alibi ? Slopes<T>(heads) : null,
+                    LogSumExp = rowOutputs.LogSumExp?.Array,
+                    Entropy = rowOutputs.Entropy?.Array,
+                    MaxAbsScore = rowOutputs.MaxAbs,
                 },
                 cancellationToken);
 
@@ -103,7 +113,14 @@ public sealed partial class AttentionEngine
                 }
             }
 
-            var result = new AttentionResult<T>(output, weights, Scoring.ScaledDot, 1.0 / Math.Sqrt(hd));
+            if (variants.WeightsTopK is { } k && weights is not null)
+            {
+                (rowOutputs.TopKIndices, rowOutputs.TopKValues) = DenseTopK.Of(weights, k);
+                weights.Dispose();
+                weights = null;
+            }
+
+            var result = rowOutputs.Result(output, weights, Scoring.ScaledDot, 1.0 / Math.Sqrt(hd), KernelPath);
             output = weights = null;
             return result;
         }

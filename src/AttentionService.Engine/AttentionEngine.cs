@@ -82,11 +82,13 @@ public sealed partial class AttentionEngine
         int[] leading = q.Shape[..^2].ToArray();
         var temporaries = new List<T[]>();
         TensorData<T>? output = null, weights = null;
+        var variants = problem.Variants ?? AttentionVariants.None;
+        using var rowOutputs = new RowOutputs<T>(variants, [.. leading, n], topKInKernel: true);
         try
         {
             var (qArr, kArr, d, additiveV) = Prepare(problem, batch * heads * n, batch * kvHeads * m, dq, dk, temporaries, cancellationToken);
             output = TensorData.Rent<T>([.. leading, n, dv]);
-            weights = problem.ReturnWeights ? TensorData.Rent<T>([.. leading, n, m]) : null;
+            weights = problem.ReturnsWeights ? TensorData.Rent<T>([.. leading, n, m]) : null;
             var core = new CoreProblem<T>
             {
                 Batch = batch,
@@ -110,9 +112,20 @@ public sealed partial class AttentionEngine
                 AdditiveV = additiveV,
                 Output = output.Array,
                 Weights = weights?.Array,
+                PositionOffset = variants.Alignment == Alignment.BottomRight ? m - n : 0,
+                WindowLeft = variants.Window?.Left ?? -1,
+                WindowRight = variants.Window?.Right ?? -1,
+                Softcap = T.CreateTruncating(variants.Softcap ?? 0),
+                AlibiSlopes = variants.Alibi ? Slopes<T>(heads) : null,
+                LogSumExp = rowOutputs.LogSumExp?.Array,
+                Entropy = rowOutputs.Entropy?.Array,
+                MaxAbsScore = rowOutputs.MaxAbs,
+                TopK = variants.WeightsTopK ?? 0,
+                TopKIndices = rowOutputs.TopKIndices?.Array,
+                TopKValues = rowOutputs.TopKValues?.Array,
             };
             Run(core, cancellationToken);
-            var result = new AttentionResult<T>(output, weights, problem.Scoring, scale);
+            var result = rowOutputs.Result(output, weights, problem.Scoring, scale, _path);
             output = weights = null;
             return result;
         }
@@ -167,13 +180,17 @@ public sealed partial class AttentionEngine
                 var a = problem.V!.Length;
                 var qa = Temp(qRows * a);
                 var ka = Temp(kRows * a);
-                LinearAlgebra.MatMulTransposed<T>(q, problem.Wq!.Span, default, qa, qRows, dq, a, ct);
+                LinearAlgebra.MatMulTransposed<T>(q, problem.Wq!.Span, problem.B is null ? default : problem.B.Span, qa, qRows, dq, a, ct);
                 LinearAlgebra.MatMulTransposed<T>(k, problem.Wk!.Span, default, ka, kRows, dk, a, ct);
                 return (qa, ka, a, problem.V.Array);
             default:
                 return (problem.Query.Array, problem.Key.Array, dq, null);
         }
     }
+
+    /// <summary>The ALiBi slopes of <paramref name="heads"/> heads in the precision of the computation.</summary>
+    internal static T[] Slopes<T>(int heads) where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Array.ConvertAll(AttentionVariants.AlibiSlopes(heads), T.CreateTruncating);
 
     private static long BatchStride<TElement>(TensorData<TElement>? t, int heads, int n, int m) where TElement : unmanaged =>
         t is null || t.Rank == 2 ? 0 : (long)(t.Rank == 4 ? heads : 1) * n * m;

@@ -46,6 +46,12 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
     /// <summary>The <c>[a]</c> output vector of additive scoring.</summary>
     public TensorData<T>? V { get; init; }
 
+    /// <summary>The optional <c>[a]</c> bias inside additive scoring's tanh: <c>vᵀ tanh(Wq q + Wk k + b)</c>.</summary>
+    public TensorData<T>? B { get; init; }
+
+    /// <summary>The mask language (alignment, window, softcap, ALiBi) and the extra results asked for.</summary>
+    public AttentionVariants Variants { get; init; } = AttentionVariants.None;
+
     /// <summary>Whether the <c>[..., n, m]</c> weights are computed and returned.</summary>
     public bool ReturnWeights { get; init; } = true;
 
@@ -122,9 +128,19 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
                 rules.Shape(ProblemPart.Wq, Wq, [a, dq], $"[a, dq]: a = {a} hidden units by the query's {dq}");
                 rules.Shape(ProblemPart.Wk, Wk, [a, dk], $"[a, dk]: a = {a} hidden units by the key's {dk}");
                 rules.Shape(ProblemPart.V, V, [a], $"[a]: one weight per hidden unit, a = {a}");
+                if (B is not null)
+                {
+                    rules.Shape(ProblemPart.B, B, [a], $"[a]: one bias per hidden unit, a = {a}");
+                }
             }
         }
 
+        if (Scoring != Scoring.Additive && B is not null)
+        {
+            rules.Fail(ProblemPart.B, $"is the bias inside additive scoring's tanh; {name} scoring has none");
+        }
+
+        (Variants ?? AttentionVariants.None).Validate(rules, m);
         var leading = Query.Shape[..^2];
         rules.Broadcastable(ProblemPart.Mask, Mask, leading, n, m);
         rules.Broadcastable(ProblemPart.Bias, Bias, leading, n, m);
@@ -137,6 +153,9 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
     }
 
     ProblemSize IAttentionProblem<T>.Measure(AttentionEngineOptions options) => Size(options);
+
+    /// <summary>Whether the dense weights are computed: asked for, and not replaced by the top-k.</summary>
+    internal bool ReturnsWeights => ReturnWeights && Variants?.WeightsTopK is null;
 
     AttentionResult<T> IAttentionProblem<T>.Solve(AttentionEngine engine, CancellationToken cancellationToken) => engine.Solve(this, cancellationToken);
 
@@ -153,20 +172,22 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
         var preparedKeys = Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.Additive ? keyRows * d : 0;
         var packedKeys = Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, m, d);
         var packedValues = ProblemSize.PackedValues(kvHeads, m, dv);
-        var weights = ReturnWeights ? rows * m : 0;
+        var weights = ReturnsWeights ? rows * m : 0;
+        var topK = rows * (Variants?.WeightsTopK ?? 0);
         var (largest, name) = ProblemSize.Largest(
             ("the output, B·H·n·dv", rows * dv),
             ("the weights, B·H·n·m", weights),
+            ("the top-k weights, B·H·n·k", topK),
             ("the prepared queries", preparedQueries),
             ("the prepared keys", preparedKeys),
             ("the packed keys", packedKeys),
             ("the packed values", packedValues));
         long inputs = Query.Length + Key.Length + Value.Length + (Bias?.Length ?? 0) + (W?.Length ?? 0) + (Wq?.Length ?? 0) + (Wk?.Length ?? 0) + (V?.Length ?? 0);
         var transposed = Scoring == Scoring.Additive ? (long)a * Math.Max(dq, dk) : 0;
-        var elements = inputs + (rows * dv) + weights + preparedQueries + preparedKeys + packedKeys + packedValues + transposed
+        var elements = inputs + (rows * dv) + weights + (2 * topK) + preparedQueries + preparedKeys + packedKeys + packedValues + transposed
             + ProblemSize.Tiles(options.MaxDegreeOfParallelism, m, d, dv);
         var bytes = (elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (Mask?.Length ?? 0);
         var scores = groups * n * m;
-        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, a, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}", bytes);
+        return new ProblemSize(scores, ReturnsWeights ? scores : 0, largest, name, a, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}", bytes);
     }
 }

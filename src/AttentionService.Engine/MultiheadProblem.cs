@@ -64,6 +64,15 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
     /// <summary>Whether the weights are computed and returned.</summary>
     public bool ReturnWeights { get; init; } = true;
 
+    /// <summary>
+    /// The mask language and the extra results asked for. ALiBi uses <see cref="NumHeads"/> slopes; log-sum-exp and
+    /// entropy are per head (<c>[B, NumHeads, n]</c>); the top-k ranks the weights as returned (averaged or per head).
+    /// </summary>
+    public AttentionVariants Variants { get; init; } = AttentionVariants.None;
+
+    /// <summary>Whether the per-head weights are computed: returned, or ranked for the top-k.</summary>
+    internal bool ComputesWeights => ReturnWeights || Variants?.WeightsTopK is not null;
+
     IReadOnlyList<ProblemFinding> IAttentionProblem<T>.Validate(AttentionEngineOptions limits)
     {
         var rules = new ShapeRules();
@@ -117,6 +126,7 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
             rules.Shape(ProblemPart.Bias, Bias, [n, m], "query rows x key rows");
         }
 
+        (Variants ?? AttentionVariants.None).Validate(rules, m);
         if (rules.Ok && NumHeads >= 1 && e % NumHeads == 0)
         {
             Size(limits).Check(rules, limits);
@@ -147,7 +157,7 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
     {
         long batch = Query.Rank == 3 ? Query.Dim(0) : 1;
         int n = Query.Dim(-2), e = Query.Dim(-1), m = Key.Dim(-2), heads = Math.Max(NumHeads, 1), hd = e / heads;
-        var headWeights = ReturnWeights ? batch * heads * n * m : 0;
+        var headWeights = ComputesWeights ? batch * heads * n * m : 0;
         var keyLengthMask = KeyLengths is null ? 0 : batch * n * m;
         var packedKeys = ProblemSize.PackedKeys(batch * heads, m, hd);
         var packedValues = ProblemSize.PackedValues(batch * heads, m, hd);
@@ -164,10 +174,11 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
         // Projections and their per-head copies (2 each), the attended heads, their concatenation and the output (3),
         // one transposed projection weight at a time, and the weights per head plus the averaged (or copied) answer.
         var projections = (2 * batch * n * e) + (4 * batch * m * e) + (3 * batch * n * e) + ((long)e * Math.Max(e, Math.Max(Key.Dim(-1), Value.Dim(-1))));
-        var weights = headWeights + (!ReturnWeights ? 0 : AverageWeights ? batch * n * m : headWeights);
+        var weights = headWeights + (!ComputesWeights ? 0 : AverageWeights ? batch * n * m : headWeights);
         var elements = inputs + projections + weights + packedKeys + packedValues + ProblemSize.Tiles(options.MaxDegreeOfParallelism, m, hd, hd);
         var bytes = (elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (Mask?.Length ?? 0) + keyLengthMask;
         var scores = batch * heads * n * m;
-        return new ProblemSize(scores, ReturnWeights ? scores : 0, largest, name, 0, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads", bytes);
+        var returned = ReturnWeights && Variants?.WeightsTopK is null ? scores : 0;
+        return new ProblemSize(scores, returned, largest, name, 0, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads", bytes);
     }
 }

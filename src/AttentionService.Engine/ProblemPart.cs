@@ -71,4 +71,31 @@ public enum ProblemPart
 
     /// <summary>Whether the weights are returned.</summary>
     ReturnWeights,
+
+    /// <summary>Additive scoring's bias inside tanh.</summary>
+    B,
+
+    /// <summary>How causal and the window line queries up with keys.</summary>
+    Alignment,
+
+    /// <summary>The sliding window.</summary>
+    Window,
+
+    /// <summary>The score softcap.</summary>
+    Softcap,
+
+    /// <summary>ALiBi position biases.</summary>
+    Alibi,
+
+    /// <summary>Whether each row's log-sum-exp is returned.</summary>
+    ReturnLogSumExp,
+
+    /// <summary>The number of largest weights returned per row.</summary>
+    WeightsTopK,
+
+    /// <summary>Whether diagnostics are returned.</summary>
+    Diagnostics,
+
+    /// <summary>The partial answers of a merge.</summary>
+    Partials,
 }

@@ -18,6 +18,6 @@ public enum Scoring
     /// <summary>Multiplicative (Luong): <c>qᵀ W k</c> with a <c>[dq][dk]</c> matrix <c>W</c>; <c>dq</c> and <c>dk</c> may differ.</summary>
     General,
 
-    /// <summary>Additive (Bahdanau): <c>vᵀ tanh(Wq q + Wk k)</c>.</summary>
+    /// <summary>Additive (Bahdanau): <c>vᵀ tanh(Wq q + Wk k + b)</c>, b optional.</summary>
     Additive,
 }

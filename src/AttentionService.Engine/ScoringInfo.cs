@@ -16,7 +16,7 @@ public sealed record ScoringInfo(Scoring Scoring, string Formula, IReadOnlyList<
         new(Scoring.Cosine, "q · k / (max(‖q‖, 1e-8) · max(‖k‖, 1e-8))", [], "1", "cosine similarity"),
         new(Scoring.Pearson, "cosine of q - mean(q) and k - mean(k)", [], "1", "correlation self-attention (Pearson r between rows)"),
         new(Scoring.General, "qᵀ W k", ["w [dq][dk]"], "1", "multiplicative attention (Luong et al.)"),
-        new(Scoring.Additive, "vᵀ tanh(Wq q + Wk k)", ["wq [a][dq]", "wk [a][dk]", "v [a]"], "1", "additive attention (Bahdanau et al.)"),
+        new(Scoring.Additive, "vᵀ tanh(Wq q + Wk k + b)", ["wq [a][dq]", "wk [a][dk]", "v [a]", "b [a], optional"], "1", "additive attention (Bahdanau et al.)"),
     ];
 
     /// <summary>The scoring's name, as the service's contract spells it: <c>scaled_dot</c>, <c>dot</c>, ...</summary>

@@ -33,6 +33,26 @@ public class GoldenTests(AttentionServiceFactory factory, ITestOutputHelper outp
             body.ContainsKey("weights").ShouldBeFalse();
         }
 
+        if (expected["logSumExp"] is { } lse)
+        {
+            TestData.ShouldMatch(body["logSumExp"], lse, atol, rtol, "logSumExp");
+        }
+
+        if (expected["weightsTopK"] is { } topK)
+        {
+            body["weightsTopK"]!["indices"]!.ToJsonString().ShouldBe(topK["indices"]!.ToJsonString());
+            TestData.ShouldMatch(body["weightsTopK"]!["values"], topK["values"], atol, rtol, "weightsTopK.values");
+        }
+
+        if (expected["diagnostics"] is { } diagnostics)
+        {
+            var actual = body["diagnostics"]!;
+            actual["maskedRows"]!.GetValue<long>().ShouldBe(diagnostics["maskedRows"]!.GetValue<long>());
+            TestData.ShouldMatch(actual["maxAbsScore"], diagnostics["maxAbsScore"], atol, rtol, "diagnostics.maxAbsScore");
+            TestData.ShouldMatch(actual["entropy"], diagnostics["entropy"], atol, rtol, "diagnostics.entropy");
+            actual["kernelPath"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+        }
+
         body["precision"]!.GetValue<string>().ShouldBe(precision);
     }
 
@@ -78,6 +98,6 @@ public class GoldenTests(AttentionServiceFactory factory, ITestOutputHelper outp
         var list = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
         list.Select(s => s!["name"]!.GetValue<string>()).ShouldBe(["scaled_dot", "dot", "cosine", "pearson", "general", "additive"]);
         list[0]!["defaultScale"]!.GetValue<string>().ShouldBe("1/sqrt(dq)");
-        list[5]!["parameters"]!.AsArray().Count.ShouldBe(3);
+        list[5]!["parameters"]!.AsArray().Count.ShouldBe(4);
     }
 }

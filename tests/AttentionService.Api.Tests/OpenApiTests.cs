@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using AttentionService.Api.Attention;
+using AttentionService.Api.Merge;
 using AttentionService.Api.Multihead;
 using AttentionService.Api.SelfAttention;
 
@@ -25,7 +26,7 @@ public class OpenApiTests(AttentionServiceFactory factory)
 
         paths.Select(p => p.Key).ShouldBe(
         [
-            "/v1/attention", "/v1/attention/self", "/v1/attention/multihead", "/v1/scorings",
+            "/v1/attention", "/v1/attention/self", "/v1/attention/multihead", "/v1/attention/merge", "/v1/scorings", "/v1/capabilities",
             "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{model}", "/v2/models/{model}/ready", "/v2/models/{model}/infer",
             "/v2/models/{model}/versions/{version}", "/v2/models/{model}/versions/{version}/ready", "/v2/models/{model}/versions/{version}/infer",
         ], ignoreOrder: true);
@@ -96,6 +97,12 @@ public class OpenApiTests(AttentionServiceFactory factory)
     [InlineData("AttentionResponse")]
     [InlineData("ScoringParameters")]
     [InlineData("ScoringDescription")]
+    [InlineData("MergeRequest")]
+    [InlineData("PartialAnswerRequest")]
+    [InlineData("TopKWeights")]
+    [InlineData("AttentionDiagnosticsResponse")]
+    [InlineData("Capabilities")]
+    [InlineData("OptionDescription")]
     public async Task EveryField_HasADescription(string schema)
     {
         var properties = (await DocumentAsync())["components"]!["schemas"]![schema]!["properties"]!.AsObject();
@@ -239,6 +246,7 @@ public class OpenApiTests(AttentionServiceFactory factory)
     [InlineData("/v1/attention")]
     [InlineData("/v1/attention/self")]
     [InlineData("/v1/attention/multihead")]
+    [InlineData("/v1/attention/merge")]
     public async Task Responses_AreDeclaredWithSchemas(string path)
     {
         var responses = (await DocumentAsync())["paths"]![path]!["post"]!["responses"]!.AsObject();
@@ -316,7 +324,7 @@ public class OpenApiTests(AttentionServiceFactory factory)
     }
 
     public static IEnumerable<object[]> DocumentedRefusals() =>
-        new[] { ("/v1/attention", AttentionRefusals.All), ("/v1/attention/self", SelfAttentionRefusals.All), ("/v1/attention/multihead", MultiheadRefusals.All) }
+        new[] { ("/v1/attention", AttentionRefusals.All), ("/v1/attention/self", SelfAttentionRefusals.All), ("/v1/attention/multihead", MultiheadRefusals.All), ("/v1/attention/merge", MergeRefusals.All) }
             .SelectMany(e => e.Item2.Items.Select(x => new object[] { e.Item1, x.Status, x.Name }));
 
     /// <summary>The documented answers do not drift from the service: each request is replayed and answered word for word.</summary>
@@ -324,7 +332,7 @@ public class OpenApiTests(AttentionServiceFactory factory)
     [MemberData(nameof(DocumentedRefusals))]
     public async Task DocumentedRefusal_IsWhatTheServiceAnswers(string path, int status, string name)
     {
-        var refusals = path switch { "/v1/attention" => AttentionRefusals.All, "/v1/attention/self" => SelfAttentionRefusals.All, _ => MultiheadRefusals.All };
+        var refusals = path switch { "/v1/attention" => AttentionRefusals.All, "/v1/attention/self" => SelfAttentionRefusals.All, "/v1/attention/merge" => MergeRefusals.All, _ => MultiheadRefusals.All };
         var refusal = refusals.Items.Single(r => r.Status == status && r.Name == name);
         var documented = (await ProblemExampleAsync(path, status.ToString(System.Globalization.CultureInfo.InvariantCulture), name))["value"]!.AsObject();
         using var content = refusal.RequestBody is null
@@ -341,6 +349,22 @@ public class OpenApiTests(AttentionServiceFactory factory)
         answer.Remove("traceId");
         documented.Remove("traceId");
         answer.ToJsonString().ShouldBe(documented.ToJsonString());
+    }
+
+    public static IEnumerable<object[]> DocumentedRequests() =>
+        new[] { ("/v1/attention", AttentionExamples.All), ("/v1/attention/self", SelfAttentionExamples.All), ("/v1/attention/multihead", MultiheadExamples.All), ("/v1/attention/merge", MergeExamples.All) }
+            .SelectMany(e => e.Item2.Items.Select(x => new object[] { e.Item1, x.Name }));
+
+    /// <summary>Every documented request example (one per feature) is computable: it answers 200.</summary>
+    [Theory]
+    [MemberData(nameof(DocumentedRequests))]
+    public async Task DocumentedRequest_Answers200(string path, string name)
+    {
+        var example = (await DocumentAsync())["paths"]![path]!["post"]!["requestBody"]!["content"]!["application/json"]!["examples"]![name]!["value"]!;
+
+        using var response = await factory.CreateClient().PostAsync(path, TestData.Json(example.DeepClone()));
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
     private async Task<JsonObject> ProblemExampleAsync(string path, string status, string name) =>

@@ -5,6 +5,7 @@ using AttentionService.Benchmarks;
 using AttentionService.Engine;
 
 // Usage: dotnet run -c Release --project tests/AttentionService.Benchmarks -- [--quick] [--shape B,H,n,m,d ...]
+//        (or --window [--threads N] [--samples S]: the sliding-window figure)
 //        [--threads N] [--weights] [--causal] [--precision float64] [--no-peer]
 // Prints the machine's measured FMA peak (one core) and memory read bandwidth (at --threads), then one JSON line per
 // shape and implementation, with the same fields as peer/numpy_attention.py. The engine and ONNX Runtime's two attention
@@ -15,6 +16,12 @@ var quick = args.Contains("--quick");
 if (args.Contains("--wire"))
 {
     WireBenchmark.Run(quick);
+    return;
+}
+
+if (args.Contains("--window"))
+{
+    WindowBenchmark.Run(args); // sliding window [255, 0] against full attention at 16384²
     return;
 }
 

@@ -3,7 +3,7 @@ namespace AttentionService.Engine.Tests;
 /// <summary>Multi-head attention against projections written out by hand around the reference attention.</summary>
 public class MultiheadTests
 {
-    private static double[] Linear(double[] x, double[] w, double[]? b, int rows, int inDim, int outDim)
+    internal static double[] Linear(double[] x, double[] w, double[]? b, int rows, int inDim, int outDim)
     {
         var y = new double[rows * outDim];
         for (var r = 0; r < rows; r++)
@@ -24,7 +24,7 @@ public class MultiheadTests
     }
 
     /// <summary>[B, rows, H*hd] to [B, H, rows, hd].</summary>
-    private static double[] Heads(double[] x, int batch, int rows, int heads, int hd)
+    internal static double[] Heads(double[] x, int batch, int rows, int heads, int hd)
     {
         var y = new double[x.Length];
         for (var b = 0; b < batch; b++)

@@ -22,13 +22,32 @@ internal static class Reference
         public double[]? Wq { get; init; }
         public double[]? Wk { get; init; }
         public double[]? Va { get; init; }
+        public double[]? Ba { get; init; }   // additive: the bias inside tanh
         public int A => Va?.Length ?? 0;
+        public bool BottomRight { get; init; }
+        public (int Left, int Right)? Window { get; init; }
+        public double? Softcap { get; init; }
+        public bool Alibi { get; init; }
     }
+
+    /// <summary>reference.py's attend_full: every result one request can ask for, rows laid out [B, H, N].</summary>
+    public sealed record Full(double[] Output, double[] Weights, double[] LogSumExp, double[] Entropy, int MaskedRows, double MaxAbsScore);
 
     public static (double[] Output, double[] Weights) Attend(Case c)
     {
+        var full = AttendFull(c);
+        return (full.Output, full.Weights);
+    }
+
+    public static Full AttendFull(Case c)
+    {
         var output = new double[c.B * c.H * c.N * c.Dv];
         var weights = new double[c.B * c.H * c.N * c.M];
+        var lse = new double[c.B * c.H * c.N];
+        var entropy = new double[c.B * c.H * c.N];
+        var maskedRows = 0;
+        var maxAbs = 0.0;
+        var slopes = AlibiSlopes(c.H);
         var scale = c.Scale ?? (c.Scoring == Scoring.ScaledDot ? 1.0 / Math.Sqrt(c.Dq) : 1.0);
         var s = new double[c.M];
         for (var b = 0; b < c.B; b++)
@@ -40,10 +59,17 @@ internal static class Reference
                 {
                     var q = Row(c.Q, ((((b * c.H) + h) * c.N) + i) * c.Dq, c.Dq);
                     var max = double.NegativeInfinity;
+                    var pos = i + (c.BottomRight ? c.M - c.N : 0);
+                    var row = (((b * c.H) + h) * c.N) + i;
                     for (var j = 0; j < c.M; j++)
                     {
                         var k = Row(c.K, ((((b * c.Hkv) + kvh) * c.M) + j) * c.Dk, c.Dk);
-                        var allowed = !(c.Causal && j > i);
+                        var allowed = !(c.Causal && j > pos);
+                        if (c.Window is var (left, right) && ((left >= 0 && j < pos - left) || (right >= 0 && j > pos + right)))
+                        {
+                            allowed = false;
+                        }
+
                         var cell = c.MaskIsBroadcast ? (i * c.M) + j : ((((b * c.H) + h) * c.N + i) * c.M) + j;
                         if (c.Mask is not null && !c.Mask[cell])
                         {
@@ -51,12 +77,26 @@ internal static class Reference
                         }
 
                         var biasCell = c.BiasIsBroadcast ? (i * c.M) + j : ((((b * c.H) + h) * c.N + i) * c.M) + j;
-                        s[j] = allowed ? (scale * Score(c, q, k)) + (c.Bias?[biasCell] ?? 0) : double.NegativeInfinity;
+                        var score = scale * Score(c, q, k);
+                        if (c.Softcap is { } cap)
+                        {
+                            score = cap * Math.Tanh(score / cap);
+                        }
+
+                        score += (c.Bias?[biasCell] ?? 0) - (c.Alibi ? slopes[h] * Math.Abs(pos - j) : 0);
+                        s[j] = allowed ? score : double.NegativeInfinity;
+                        if (allowed)
+                        {
+                            maxAbs = Math.Max(maxAbs, Math.Abs(score));
+                        }
+
                         max = Math.Max(max, s[j]);
                     }
 
                     if (double.IsNegativeInfinity(max))
                     {
+                        lse[row] = double.NegativeInfinity;
+                        maskedRows++;
                         continue; // fully masked: zeros
                     }
 
@@ -67,9 +107,11 @@ internal static class Reference
                         total += s[j];
                     }
 
+                    lse[row] = max + Math.Log(total);
                     for (var j = 0; j < c.M; j++)
                     {
                         var a = s[j] / total;
+                        entropy[row] -= a > 0 ? a * Math.Log(a) : 0;
                         weights[((((b * c.H) + h) * c.N + i) * c.M) + j] = a;
                         for (var x = 0; x < c.Dv; x++)
                         {
@@ -80,7 +122,66 @@ internal static class Reference
             }
         }
 
-        return (output, weights);
+        return new Full(output, weights, lse, entropy, maskedRows, maxAbs);
+    }
+
+    /// <summary>reference.py's alibi_slopes (the paper's get_slopes).</summary>
+    public static double[] AlibiSlopes(int heads)
+    {
+        static double[] PowerOf2(int n)
+        {
+            var start = Math.Pow(2, -Math.Pow(2, -(Math.Log2(n) - 3)));
+            return Enumerable.Range(0, n).Select(i => start * Math.Pow(start, i)).ToArray();
+        }
+
+        if (Math.Log2(heads) % 1 == 0)
+        {
+            return PowerOf2(heads);
+        }
+
+        var closest = (int)Math.Pow(2, Math.Floor(Math.Log2(heads)));
+        return [.. PowerOf2(closest), .. AlibiSlopes(2 * closest).Where((_, i) => i % 2 == 0).Take(heads - closest)];
+    }
+
+    /// <summary>reference.py's top_k: each row's k largest weights, largest first, ties by lower key index.</summary>
+    public static (int[] Indices, double[] Values) TopK(double[] weights, int m, int k)
+    {
+        var rows = weights.Length / m;
+        var indices = new int[rows * k];
+        var values = new double[rows * k];
+        for (var r = 0; r < rows; r++)
+        {
+            var order = Enumerable.Range(0, m).OrderByDescending(j => weights[(r * m) + j]).ThenBy(j => j).Take(k).ToArray();
+            for (var x = 0; x < k; x++)
+            {
+                indices[(r * k) + x] = order[x];
+                values[(r * k) + x] = weights[(r * m) + order[x]];
+            }
+        }
+
+        return (indices, values);
+    }
+
+    /// <summary>reference.py's merge of partial answers over disjoint key shards: (output [rows, dv], lse [rows]).</summary>
+    public static (double[] Output, double[] LogSumExp) Merge(IReadOnlyList<(double[] Output, double[] LogSumExp)> partials, int dv)
+    {
+        var rows = partials[0].LogSumExp.Length;
+        var output = new double[rows * dv];
+        var lse = new double[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            var top = partials.Max(p => p.LogSumExp[r]);
+            var baseline = double.IsFinite(top) ? top : 0;
+            var total = partials.Sum(p => Math.Exp(p.LogSumExp[r] - baseline));
+            for (var x = 0; x < dv; x++)
+            {
+                output[(r * dv) + x] = total > 0 ? partials.Sum(p => Math.Exp(p.LogSumExp[r] - baseline) * p.Output[(r * dv) + x]) / total : 0;
+            }
+
+            lse[r] = total > 0 ? Math.Log(total) + baseline : double.NegativeInfinity;
+        }
+
+        return (output, lse);
     }
 
     private static double[] Row(double[] data, int offset, int length) => data.AsSpan(offset, length).ToArray();
@@ -110,7 +211,7 @@ internal static class Reference
                 var score = 0.0;
                 for (var a = 0; a < c.A; a++)
                 {
-                    var hidden = 0.0;
+                    var hidden = c.Ba?[a] ?? 0.0;
                     for (var x = 0; x < c.Dq; x++)
                     {
                         hidden += c.Wq![(a * c.Dq) + x] * q[x];

@@ -18,7 +18,7 @@ internal static class TestProblems
         Enumerable.Range(0, length).Select(_ => rng.NextDouble() < allowed).ToArray();
 
     /// <summary>The case's tensors at the rank asked (2: B = H = 1, 3: H = 1, 4).</summary>
-    public static AttentionProblem<T> Problem<T>(Reference.Case c, int rank, bool returnWeights = true)
+    public static AttentionProblem<T> Problem<T>(Reference.Case c, int rank, bool returnWeights = true, AttentionVariants? extras = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int[] Lead(int heads) => rank switch { 2 => [], 3 => [c.B], _ => [c.B, heads] };
@@ -36,7 +36,22 @@ internal static class TestProblems
             Wq = c.Wq is null ? null : Wrap<T>(c.Wq, [c.A, c.Dq]),
             Wk = c.Wk is null ? null : Wrap<T>(c.Wk, [c.A, c.Dk]),
             V = c.Va is null ? null : Wrap<T>(c.Va, [c.A]),
+            B = c.Ba is null ? null : Wrap<T>(c.Ba, [c.A]),
             ReturnWeights = returnWeights,
+            Variants = VariantsOf(c, extras),
+        };
+    }
+
+    /// <summary>The case's mask language, with the extra results of <paramref name="extras"/>.</summary>
+    public static AttentionVariants VariantsOf(Reference.Case c, AttentionVariants? extras = null)
+    {
+        var v = extras ?? AttentionVariants.None;
+        return v with
+        {
+            Alignment = c.BottomRight ? Alignment.BottomRight : v.Alignment,
+            Window = c.Window is var (l, r) ? new AttentionWindow(l, r) : v.Window,
+            Softcap = c.Softcap ?? v.Softcap,
+            Alibi = c.Alibi || v.Alibi,
         };
     }
 

@@ -30,13 +30,15 @@ internal sealed class AttentionMapping : IRequestMapping<AttentionRequest>
             Wq = wire.Numbers(r.Parameters?.Wq, FieldOf(ProblemPart.Wq)),
             Wk = wire.Numbers(r.Parameters?.Wk, FieldOf(ProblemPart.Wk)),
             V = wire.Numbers(r.Parameters?.V, FieldOf(ProblemPart.V)),
+            B = wire.Numbers(r.Parameters?.B, FieldOf(ProblemPart.B)),
             ReturnWeights = r.ReturnWeights,
+            Variants = VariantFields.ToVariants(r, wire.Errors),
         };
 
     public static string FieldOf(ProblemPart part) => part switch
     {
         ProblemPart.ScoringParameters => "parameters",
-        ProblemPart.W or ProblemPart.Wq or ProblemPart.Wk or ProblemPart.V => "parameters." + part.ToString().ToLowerInvariant(),
+        ProblemPart.W or ProblemPart.Wq or ProblemPart.Wk or ProblemPart.V or ProblemPart.B => "parameters." + part.ToString().ToLowerInvariant(),
         _ => V1Fields.Of(part),
     };
 }

@@ -1,3 +1,4 @@
+using AttentionService.Api.Compute;
 using System.Text.Json.Serialization;
 using AttentionService.Api.Wire;
 using AttentionService.Engine;
@@ -5,7 +6,7 @@ using AttentionService.Engine;
 namespace AttentionService.Api.Attention;
 
 /// <summary>Attention of query rows over key and value rows: <c>softmax(scale · score(Q, K) + bias, masked) · V</c>.</summary>
-public sealed class AttentionRequest : IDisposable
+public sealed class AttentionRequest : IVariantFields, IDisposable
 {
     /// <summary>Query rows, <c>[n][dq]</c>; nest 3 deep for a batch (<c>[batch][n][dq]</c>) or 4 deep for heads (<c>[batch][heads][n][dq]</c>).</summary>
     public required NumberTensor Query { get; set; }
@@ -31,7 +32,7 @@ public sealed class AttentionRequest : IDisposable
     /// <summary>Numbers added to the scaled scores, same shapes as <c>mask</c> (relative positions, ALiBi, padding as large negatives).</summary>
     public NumberTensor? Bias { get; set; }
 
-    /// <summary>Learned parameters of <c>general</c> (<c>w</c>) and <c>additive</c> (<c>wq</c>, <c>wk</c>, <c>v</c>) scoring.</summary>
+    /// <summary>Learned parameters of <c>general</c> (<c>w</c>) and <c>additive</c> (<c>wq</c>, <c>wk</c>, <c>v</c>, optional <c>b</c>) scoring.</summary>
     public ScoringParameters? Parameters { get; set; }
 
     /// <summary>Whether the answer carries the <c>[..., n, m]</c> weights. <c>false</c> saves memory and time: the engine never holds them. Default true.</summary>
@@ -42,6 +43,27 @@ public sealed class AttentionRequest : IDisposable
 
     /// <summary>The form of <c>output</c> and <c>weights</c> in the answer: <c>nested</c> arrays (default) or <c>base64</c> tensor objects of the precision's dtype.</summary>
     public TensorEncoding Encoding { get; set; } = TensorEncoding.Nested;
+
+    /// <summary>How <c>causal</c> and <c>window</c> line queries up with keys when n ≠ m: <c>top_left</c> (default; query i sits at key position i, PyTorch's <c>is_causal</c>) or <c>bottom_right</c> (query i sits at key position i + m − n: the last query meets the last key, as in a KV-cache decode step).</summary>
+    public Alignment Alignment { get; set; } = Alignment.TopLeft;
+
+    /// <summary>Sliding window <c>[left, right]</c>: query i (at position p) may attend key j only when p − left ≤ j ≤ p + right; −1 for an unbounded side. <c>causal</c> is <c>[-1, 0]</c>; both may be given. Work scales with the window: tiles outside it are skipped.</summary>
+    public int[]? Window { get; set; }
+
+    /// <summary>c &gt; 0: each scaled score s becomes c·tanh(s / c), before bias, ALiBi and masks (Gemma 2).</summary>
+    public double? Softcap { get; set; }
+
+    /// <summary>Adds −slope_h·|p − j| to head h's scores, with the ALiBi paper's slopes (get_slopes, including its rule for head counts that are not powers of two), computed in the kernel. Rank-2 and rank-3 requests have one head. Default false.</summary>
+    public bool Alibi { get; set; }
+
+    /// <summary>Adds <c>logSumExp</c> <c>[..., n]</c>: ln Σ_j exp(s_ij) over each row's final scores, <c>"-Infinity"</c> for a row that may attend no key. With it, answers over disjoint key shards merge exactly (<c>POST /v1/attention/merge</c>). Default false.</summary>
+    public bool ReturnLogSumExp { get; set; }
+
+    /// <summary>k ≥ 1: instead of <c>weights</c>, <c>weightsTopK</c> with each row's k largest weights and their key indices, largest first (ties by lower key index); the engine keeps O(n·k) memory. k &gt; m is refused.</summary>
+    public int? WeightsTopK { get; set; }
+
+    /// <summary>Adds <c>diagnostics</c>: the kernel path, the rows that may attend no key, the largest |score| attended and each row's entropy in nats. Default false.</summary>
+    public bool Diagnostics { get; set; }
 
     /// <summary>Returns every tensor buffer to the pool.</summary>
     public void Dispose()
@@ -67,9 +89,13 @@ public sealed class ScoringParameters : IDisposable
     /// <summary><c>additive</c>: the <c>[a][dk]</c> key projection Wk.</summary>
     public NumberTensor? Wk { get; set; }
 
-    /// <summary><c>additive</c>: the <c>[a]</c> vector v of <c>vᵀ tanh(Wq q + Wk k)</c>.</summary>
+    /// <summary><c>additive</c>: the <c>[a]</c> vector v of <c>vᵀ tanh(Wq q + Wk k + b)</c>.</summary>
     [JsonPropertyName("v")]
     public NumberTensor? V { get; set; }
+
+    /// <summary><c>additive</c>, optional: the <c>[a]</c> bias b inside the tanh, <c>vᵀ tanh(Wq q + Wk k + b)</c>: what two <c>nn.Linear</c> layers with their default biases add up to (the sum of both layers' biases).</summary>
+    [JsonPropertyName("b")]
+    public NumberTensor? B { get; set; }
 
     /// <summary>Returns every tensor buffer to the pool.</summary>
     public void Dispose()
@@ -78,5 +104,6 @@ public sealed class ScoringParameters : IDisposable
         Wq?.Dispose();
         Wk?.Dispose();
         V?.Dispose();
+        B?.Dispose();
     }
 }

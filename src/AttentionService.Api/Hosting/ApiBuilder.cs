@@ -2,6 +2,7 @@ using System.IO.Compression;
 using AttentionService.Api.Attention;
 using AttentionService.Api.Errors;
 using AttentionService.Api.Health;
+using AttentionService.Api.Merge;
 using AttentionService.Api.Multihead;
 using AttentionService.Api.Scorings;
 using AttentionService.Api.SelfAttention;
@@ -166,7 +167,9 @@ public static class ApiBuilder
         v1.MapAttention();
         v1.MapSelfAttention();
         v1.MapMultihead();
+        v1.MapMerge();
         v1.MapScorings();
+        v1.MapCapabilities();
         return v1;
     }
 

@@ -14,5 +14,7 @@ internal static class MultiheadExamples
             $$"""{"query":[[1,0,0,1],[0,1,1,0]],"key":[[1,0,0,1],[0,1,1,0],[1,1,1,1]],"value":[[1,2,3,4],[5,6,7,8],[9,10,11,12]],"numHeads":2,"qProjWeight":{{Identity4}},"kProjWeight":{{Identity4}},"vProjWeight":{{Identity4}},"outProjWeight":{{Identity4}}}"""),
         new("batched-key-lengths", "A batch of two; the second item attends only its first key",
             $$"""{"query":[[[1,0,0,1]],[[0,1,1,0]]],"key":[[[1,0,0,1],[0,1,1,0]],[[1,0,0,1],[0,1,1,0]]],"value":[[[1,2,3,4],[5,6,7,8]],[[1,2,3,4],[5,6,7,8]]],"numHeads":2,"keyLengths":[2,1],"averageWeights":false,"qProjWeight":{{Identity4}},"kProjWeight":{{Identity4}},"vProjWeight":{{Identity4}},"outProjWeight":{{Identity4}}}"""),
+        new("alibi-window-diagnostics", "Two heads with ALiBi slopes, a causal window of 2 keys at bottom-right alignment, per-head log-sum-exp and diagnostics",
+            $$"""{"query":[[1,0,0,1],[0,1,1,0]],"key":[[1,0,0,1],[0,1,1,0],[1,1,1,1]],"value":[[1,2,3,4],[5,6,7,8],[9,10,11,12]],"numHeads":2,"alibi":true,"causal":true,"window":[1,0],"alignment":"bottom_right","returnLogSumExp":true,"diagnostics":true,"qProjWeight":{{Identity4}},"kProjWeight":{{Identity4}},"vProjWeight":{{Identity4}},"outProjWeight":{{Identity4}}}"""),
     ]);
 }

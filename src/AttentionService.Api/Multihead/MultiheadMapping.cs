@@ -36,6 +36,7 @@ internal sealed class MultiheadMapping : IRequestMapping<MultiheadRequest>
             KeyLengths = r.KeyLengths,
             AverageWeights = r.AverageWeights,
             ReturnWeights = r.ReturnWeights,
+            Variants = VariantFields.ToVariants(r, wire.Errors),
         };
 
     public static string FieldOf(ProblemPart part) => V1Fields.Of(part);

@@ -34,6 +34,7 @@ internal sealed class SelfAttentionMapping : IRequestMapping<SelfAttentionReques
             Mask = wire.Booleans(r.Mask, "mask"),
             Bias = wire.Numbers(r.Bias, "bias"),
             ReturnWeights = r.ReturnWeights,
+            Variants = VariantFields.ToVariants(r, wire.Errors),
         };
     }
 

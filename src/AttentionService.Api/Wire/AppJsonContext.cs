@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AttentionService.Api.Attention;
+using AttentionService.Api.Merge;
 using AttentionService.Api.Multihead;
 using AttentionService.Api.Scorings;
 using AttentionService.Api.SelfAttention;
@@ -19,9 +20,11 @@ namespace AttentionService.Api.Wire;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     MaxDepth = 16,
-    Converters = [typeof(ScoringConverter), typeof(PrecisionConverter), typeof(TensorEncodingConverter)])]
+    Converters = [typeof(ScoringConverter), typeof(PrecisionConverter), typeof(TensorEncodingConverter), typeof(AlignmentConverter)])]
 [JsonSerializable(typeof(AttentionRequest))]
 [JsonSerializable(typeof(SelfAttentionRequest))]
 [JsonSerializable(typeof(MultiheadRequest))]
+[JsonSerializable(typeof(MergeRequest))]
 [JsonSerializable(typeof(ScoringDescription[]))]
+[JsonSerializable(typeof(Capabilities))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;

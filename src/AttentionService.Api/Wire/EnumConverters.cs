@@ -45,3 +45,6 @@ internal abstract class ExactEnumConverter<TEnum> : JsonConverter<TEnum> where T
 
     public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options) => writer.WriteStringValue(_names[value]);
 }
+
+/// <summary>Alignment names on the wire: <c>top_left</c>, <c>bottom_right</c>.</summary>
+internal sealed class AlignmentConverter() : ExactEnumConverter<Alignment>(JsonNamingPolicy.SnakeCaseLower);

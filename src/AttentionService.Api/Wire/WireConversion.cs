@@ -60,6 +60,35 @@ internal sealed class WireConversion<T> : IDisposable where T : unmanaged, IBina
         return widened;
     }
 
+    /// <summary>A partial answer's log-sum-exp in the request's precision: −∞ (a row with no key) passes, any other non-finite value is refused.</summary>
+    public TensorData<T>? LogSumExp(LogSumExpTensor? wire, string field)
+    {
+        if (wire?.Defect is { } defect)
+        {
+            Errors.Add(field + defect.Path, defect.Message);
+            return null;
+        }
+
+        if (wire?.Data is not { } source || typeof(T) == typeof(double))
+        {
+            return (TensorData<T>?)(object?)wire?.Data;
+        }
+
+        var converted = TensorData.Rent<T>(source.ShapeArray());
+        _owned.Add(converted);
+        TensorPrimitives.ConvertTruncating<double, T>(source.Span, converted.Span);
+        for (var i = 0; i < converted.Length; i++)
+        {
+            if (!T.IsFinite(converted.Span[i]) && !double.IsNegativeInfinity(source.Span[i]))
+            {
+                Errors.Add(field + IndexPath(source.Shape, i), $"{source.Span[i]:R} is not finite in float32 (|x| > 3.4e38); send \"precision\": \"float64\"");
+                return null;
+            }
+        }
+
+        return converted;
+    }
+
     public TensorData<bool>? Booleans(BoolTensor? wire, string field)
     {
         if (wire?.Defect is { } defect)

@@ -33,6 +33,59 @@ internal sealed class CoreProblem<T> where T : unmanaged, IBinaryFloatingPointIe
     public required T[] Output { get; init; }
     public T[]? Weights { get; init; }
 
+    /// <summary>Where query 0 sits on the key axis: 0 (top-left) or M − N (bottom-right).</summary>
+    public int PositionOffset { get; init; }
+
+    /// <summary>Keys before and after a query's position it may attend; −1 unbounded (causal bounds the right at 0).</summary>
+    public int WindowLeft { get; init; } = -1;
+    public int WindowRight { get; init; } = -1;
+
+    /// <summary>c &gt; 0 caps the scaled scores at c·tanh(s / c); zero for none.</summary>
+    public T Softcap { get; init; }
+
+    /// <summary>ALiBi slope per query head, or null.</summary>
+    public T[]? AlibiSlopes { get; init; }
+
+    /// <summary>Per row (<c>[B, H, N]</c>): ln Σ exp(s), written when set.</summary>
+    public T[]? LogSumExp { get; init; }
+
+    /// <summary>Per row: the entropy in nats, written when set (with <see cref="MaxAbsScore"/>).</summary>
+    public T[]? Entropy { get; init; }
+
+    /// <summary>Per row: the largest |score| over allowed keys (0 for none).</summary>
+    public T[]? MaxAbsScore { get; init; }
+
+    /// <summary>k of the top-k weights, 0 for none; <see cref="TopKIndices"/> and <see cref="TopKValues"/> are <c>[B, H, N, k]</c>.</summary>
+    public int TopK { get; init; }
+    public int[]? TopKIndices { get; init; }
+    public T[]? TopKValues { get; init; }
+
+    /// <summary>Whether a row must be computed by one work item (its statistics cannot be merged across key ranges).</summary>
+    public bool WholeRows => Weights is not null || TopK > 0 || Entropy is not null;
+
+    /// <summary>Whether keys are limited by position (causal or window).</summary>
+    public bool HasKeyRange => Causal || WindowLeft >= 0 || WindowRight >= 0;
+
+    /// <summary>The first key query <paramref name="i"/> may attend by position (mask aside).</summary>
+    public int FirstKey(int i) => WindowLeft < 0 ? 0 : (int)Math.Clamp((long)i + PositionOffset - WindowLeft, 0, M);
+
+    /// <summary>The last key query <paramref name="i"/> may attend by position (mask aside); below <see cref="FirstKey"/> when none.</summary>
+    public int LastKey(int i)
+    {
+        long position = (long)i + PositionOffset, last = M - 1;
+        if (Causal)
+        {
+            last = Math.Min(last, position);
+        }
+
+        if (WindowRight >= 0)
+        {
+            last = Math.Min(last, position + WindowRight);
+        }
+
+        return (int)Math.Max(last, -1);
+    }
+
     public int GroupSize => Heads / KvHeads;
 
     /// <summary>Floating-point operations of the two matrix products, as benchmarks count them.</summary>

@@ -47,14 +47,16 @@ internal static class DecodeKernel<T, TVec, TOps>
             s.TileMax.AsSpan(0, rows * tiles).Fill(T.NegativeInfinity);
         }
 
-        for (int t = keyStart / bc, j0 = keyStart; j0 < keyEnd; t++, j0 += bc)
+        // As in the tiled kernel: only the key tiles that causal and the window leave to some row are read.
+        var rowBase = (long)bh * rows;
+        var slope = p.AlibiSlopes is null ? T.Zero : p.AlibiSlopes[bh % p.Heads];
+        ScoreVariants<T>.StartRows(p, rowBase, rows);
+        var tileStart = Math.Max(keyStart, p.FirstKey(0) / bc * bc);
+        var tileEnd = Math.Min(keyEnd, p.LastKey(rows - 1) + 1);
+        RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, 0, rows, keyStart, Math.Max(0, Math.Min(tileStart, keyEnd) - keyStart));
+        RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, 0, rows, Math.Max(tileEnd, keyStart), keyEnd - Math.Max(tileEnd, keyStart));
+        for (int t = tileStart / bc, j0 = tileStart; j0 < tileEnd; t++, j0 += bc)
         {
-            if (p.Causal && j0 > rows - 1)
-            {
-                RowSteps<T, TVec, TOps>.ZeroWeights(weights, wOff, m, 0, rows, j0, keyEnd - j0);
-                break; // every later tile lies above the diagonal
-            }
-
             var cols = Math.Min(bc, keyEnd - j0);
             if (p.Mask is not null && !RowOps<T, TVec, TOps>.AnyAllowed(p.Mask.AsSpan((int)maskOff), m, rows, j0, cols))
             {
@@ -70,10 +72,23 @@ internal static class DecodeKernel<T, TVec, TOps>
                 var row = sTile.Slice(i * bcPad, bcPad);
                 var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols);
                 var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols);
-                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i, j0, mask, bias, p.Mask is not null);
+                if (p.Softcap > T.Zero)
+                {
+                    ScoreVariants<T>.Softcap(row[..cols], p.Softcap);
+                }
+
+                if (p.AlibiSlopes is not null)
+                {
+                    ScoreVariants<T>.Alibi(row[..cols], slope, (long)i + p.PositionOffset, j0);
+                }
+
+                var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.FirstKey(i), p.LastKey(i), j0, mask, bias, p.Mask is not null);
+                var (oldMax, oldSum) = (rowMax[i], rowSum[i]);
+                ScoreVariants<T>.BeforeExp(p, rowBase + i, row[..cols], j0);
                 var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m) + j0), cols);
                 RowSteps<T, TVec, TOps>.Accumulate(
                     row, cols, tileMax, ref rowMax[i], ref rowSum[i], o.Slice(i * dvPad, dvPad), weightsRow, ref s.TileMax[(i * tiles) + t], tiles == 1);
+                ScoreVariants<T>.AfterExp(p, rowBase + i, row[..cols], oldMax, oldSum, rowMax[i]);
             }
 
             MicroKernels<T, TVec, TOps>.AccumulateValueRows(sTile, p.V, head.Value + ((long)j0 * dv), o, rows, cols, bcPad, dv, dvPad);
@@ -92,6 +107,7 @@ internal static class DecodeKernel<T, TVec, TOps>
             var weightsRow = weights is null ? default : weights.AsSpan((int)(wOff + ((long)i * m)), m);
             var tileMaxes = weights is null ? default : s.TileMax.AsSpan(i * tiles, tiles);
             RowSteps<T, TVec, TOps>.Finish(o.Slice(i * dvPad, dvPad), rowMax[i], rowSum[i], output.Slice(i * dv, dv), weightsRow, tileMaxes, bc);
+            ScoreVariants<T>.FinishRow(p, rowBase + i, rowMax[i], rowSum[i]);
         }
     }
 }

@@ -57,19 +57,28 @@ internal static class FlashKernel<T, TVec, TOps>
             s.TileMax.AsSpan(0, rows * tiles).Fill(T.NegativeInfinity);
         }
 
+        // Causal and the window bound the keys any row of the span may attend: only the tiles that meet
+        // [first key of the first row, last key of the last row] are computed, so work scales with the window.
+        var rowBase = head.Output / dv;
+        ScoreVariants<T>.StartRows(p, rowBase + i0, rows);
+        var tileStart = Math.Max(keyStart, p.FirstKey(i0) / bc * bc);
+        var tileEnd = Math.Min(keyEnd, p.LastKey(i0 + rows - 1) + 1);
+        RowSteps<T, TVec, TOps>.ZeroWeights(weights, head.Weights, m, i0, rows, keyStart, Math.Max(0, Math.Min(tileStart, keyEnd) - keyStart));
+        RowSteps<T, TVec, TOps>.ZeroWeights(weights, head.Weights, m, i0, rows, Math.Max(tileEnd, keyStart), keyEnd - Math.Max(tileEnd, keyStart));
+
         // Keys outermost: each key tile (hot in L2 once scored) serves every query tile of the span before the next.
         var queryTile = shape.QueryTile;
-        for (int t = keyStart / bc, j0 = keyStart; j0 < keyEnd; t++, j0 += bc)
+        for (int t = tileStart / bc, j0 = tileStart; j0 < tileEnd; t++, j0 += bc)
         {
             var cols = Math.Min(bc, keyEnd - j0);
             ct.ThrowIfCancellationRequested();
             for (var q0 = 0; q0 < rows; q0 += queryTile)
             {
                 var qRows = Math.Min(queryTile, rows - q0);
-                if (p.Causal && j0 > i0 + q0 + qRows - 1)
+                if (j0 > p.LastKey(i0 + q0 + qRows - 1) || j0 + cols - 1 < p.FirstKey(i0 + q0))
                 {
                     RowSteps<T, TVec, TOps>.ZeroWeights(weights, head.Weights, m, i0 + q0, qRows, j0, cols);
-                    continue; // the tile lies above the diagonal for these rows
+                    continue; // causal or the window leaves these rows nothing in this tile
                 }
 
                 if (p.Mask is not null && !RowOps<T, TVec, TOps>.AnyAllowed(p.Mask.AsSpan((int)(head.Mask + ((long)(i0 + q0) * m))), m, qRows, j0, cols))
@@ -94,6 +103,7 @@ internal static class FlashKernel<T, TVec, TOps>
             var weightsRow = weights is null ? default : weights.AsSpan((int)(head.Weights + ((long)(i0 + r) * m)), m);
             var tileMaxes = weights is null ? default : s.TileMax.AsSpan(r * tiles, tiles);
             RowSteps<T, TVec, TOps>.Finish(o.Slice(r * dvPad, dvPad), rowMax[r], rowSum[r], output.Slice(r * dv, dv), weightsRow, tileMaxes, bc);
+            ScoreVariants<T>.FinishRow(p, rowBase + i0 + r, rowMax[r], rowSum[r]);
         }
     }
 
@@ -116,23 +126,45 @@ internal static class FlashKernel<T, TVec, TOps>
             MicroKernels<T, TVec, TOps>.ScoreTile(qs, packed.Keys, packed.KeyTileOffset(head.KvHead, t), sTile, brPad, p.D, bcPad);
         }
 
+        // Causal and the window leave these rows only columns [c0, c0 + span) of the tile (c0 whole vectors in): the row
+        // steps and P·V run over those alone, so a narrow window does not pay for whole tiles.
         var weights = p.Weights;
+        var rowBase = head.Output / p.Dv;
+        var slope = p.AlibiSlopes is null ? T.Zero : p.AlibiSlopes[(int)(rowBase / p.N % p.Heads)];
+        var c0 = p.HasKeyRange ? Math.Clamp(p.FirstKey(i) - j0, 0, cols) / TOps.Count * TOps.Count : 0;
+        var span = p.HasKeyRange ? Math.Clamp(p.LastKey(i + rows - 1) - j0 + 1, c0, cols) - c0 : cols;
+        var jc = j0 + c0;
+        RowSteps<T, TVec, TOps>.ZeroWeights(weights, head.Weights, m, i, rows, j0, c0);
+        RowSteps<T, TVec, TOps>.ZeroWeights(weights, head.Weights, m, i, rows, jc + span, cols - c0 - span);
         for (var r = 0; r < rows; r++)
         {
-            var row = sTile.Slice(r * bcPad, bcPad);
-            var cell = ((long)(i + r) * m) + j0;
-            var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(head.Mask + cell), cols);
-            var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(head.Bias + cell), cols);
-            var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, cols, p.Causal, i + r, j0, mask, bias, p.Mask is not null);
-            var weightsRow = weights is null ? default : weights.AsSpan((int)(head.Weights + cell), cols);
+            var row = sTile.Slice((r * bcPad) + c0, TileShape.RoundUp(span, TOps.Count));
+            var cell = ((long)(i + r) * m) + jc;
+            var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(head.Mask + cell), span);
+            var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(head.Bias + cell), span);
+            if (p.Softcap > T.Zero)
+            {
+                ScoreVariants<T>.Softcap(row[..span], p.Softcap);
+            }
+
+            if (p.AlibiSlopes is not null)
+            {
+                ScoreVariants<T>.Alibi(row[..span], slope, (long)i + r + p.PositionOffset, jc);
+            }
+
+            var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, span, p.FirstKey(i + r), p.LastKey(i + r), jc, mask, bias, p.Mask is not null);
+            var weightsRow = weights is null ? default : weights.AsSpan((int)(head.Weights + cell), span);
             var local = r0 + r;
+            var (oldMax, oldSum) = (s.RowMax[local], s.RowSum[local]);
+            ScoreVariants<T>.BeforeExp(p, rowBase + i + r, row[..span], jc);
             RowSteps<T, TVec, TOps>.Accumulate(
-                row, cols, tileMax, ref s.RowMax[local], ref s.RowSum[local], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(local * tiles) + t], tiles == 1);
+                row, span, tileMax, ref s.RowMax[local], ref s.RowSum[local], o.Slice(r * dvPad, dvPad), weightsRow, ref s.TileMax[(local * tiles) + t], tiles == 1);
+            ScoreVariants<T>.AfterExp(p, rowBase + i + r, row[..span], oldMax, oldSum, s.RowMax[local]);
         }
 
         sTile[(rows * bcPad)..].Clear();
         MicroKernels<T, TVec, TOps>.ValueTile(
-            sTile, packed.Values, head.Value + ((long)j0 * dvPad), o, MicroKernels<T, TVec, TOps>.PvRowsPadded(rows), cols, bcPad, dvPad);
+            sTile[c0..], packed.Values, head.Value + ((long)jc * dvPad), o, MicroKernels<T, TVec, TOps>.PvRowsPadded(rows), span, bcPad, dvPad);
         Interlocked.Increment(ref EngineCounters.TilesComputedField);
     }
 }

@@ -45,10 +45,10 @@ internal static class KernelRunner
         var threads = large ? Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount) : 1;
 
         // Too few query tiles to feed every thread (few queries, long keys): split each tile's keys into ranges,
-        // about two per thread, and merge them by log-sum-exp. Weights need the global row max, so they do not split.
+        // about two per thread, and merge them by log-sum-exp. Weights, top-k and entropy need whole rows, so they do not split.
         var keyTiles = shape.KeyTiles(p.M);
         var heads = p.Batch * p.Heads;
-        var splits = p.Weights is null && heads * queryTiles < threads && keyTiles > 1
+        var splits = !p.WholeRows && heads * queryTiles < threads && keyTiles > 1
             ? Math.Min(keyTiles, (2 * threads + (heads * queryTiles) - 1) / (heads * queryTiles))
             : 1;
         var tilesPerSplit = (keyTiles + splits - 1) / splits;
@@ -129,7 +129,7 @@ internal static class KernelRunner
                     var bh = block / blocksPerHead;
                     var i0 = block % blocksPerHead * spanRows;
                     var rows = Math.Min(spanRows, p.N - i0);
-                    partial.Merge(block * splits, splits, rows, p.Output.AsSpan((int)((((long)bh * p.N) + i0) * p.Dv), rows * p.Dv));
+                    partial.Merge(block * splits, splits, rows, p.Output.AsSpan((int)((((long)bh * p.N) + i0) * p.Dv), rows * p.Dv), p.LogSumExp.AsSpan((int)(((long)bh * p.N) + i0), p.LogSumExp is null ? 0 : rows));
                 }
             }
         }

@@ -36,8 +36,11 @@ internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBina
         rowSum[..rows].CopyTo(_sum.AsSpan(slot * _rows, rows));
     }
 
-    /// <summary>Writes the normalized rows of the tile whose ranges occupy slots <c>[first, first + splits)</c>.</summary>
-    public void Merge(int first, int splits, int rows, Span<T> output)
+    /// <summary>
+    /// Writes the normalized rows of the tile whose ranges occupy slots <c>[first, first + splits)</c>, and their
+    /// log-sum-exp M + ln l when <paramref name="logSumExp"/> is not empty.
+    /// </summary>
+    public void Merge(int first, int splits, int rows, Span<T> output, Span<T> logSumExp)
     {
         for (var r = 0; r < rows; r++)
         {
@@ -51,6 +54,11 @@ internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBina
             y.Clear();
             if (T.IsNegativeInfinity(max))
             {
+                if (!logSumExp.IsEmpty)
+                {
+                    logSumExp[r] = T.NegativeInfinity;
+                }
+
                 continue; // no key allowed in any range: zeros
             }
 
@@ -69,6 +77,10 @@ internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBina
             }
 
             TensorPrimitives.Multiply(y, T.One / total, y);
+            if (!logSumExp.IsEmpty)
+            {
+                logSumExp[r] = max + T.Log(total);
+            }
         }
     }
 

@@ -16,12 +16,13 @@ internal static class RowSteps<T, TVec, TOps>
     where TOps : struct, ISimd<TVec, T>
 {
     /// <summary>
-    /// Scores of query <paramref name="i"/> against keys <c>[j0, j0 + cols)</c> (already scaled) become the scores the
-    /// softmax sees: + bias, overflow checked, mask and causal applied as -inf, padding past <paramref name="cols"/> set to
-    /// -inf. <paramref name="mask"/> and <paramref name="bias"/> are this row's slices (empty when absent). Returns the
-    /// row's maximum (-inf when nothing is allowed).
+    /// Scores of one query against keys <c>[j0, j0 + cols)</c> (already scaled, softcapped and with ALiBi) become the
+    /// scores the softmax sees: + bias, overflow checked, mask applied and keys outside <c>[first, last]</c> (causal,
+    /// window) set to -inf, padding past <paramref name="cols"/> set to -inf. <paramref name="mask"/> and
+    /// <paramref name="bias"/> are this row's slices (empty when absent). Returns the row's maximum (-inf when nothing is
+    /// allowed).
     /// </summary>
-    public static T Epilogue(Span<T> row, int cols, bool causal, int i, int j0, ReadOnlySpan<bool> mask, ReadOnlySpan<T> bias, bool hasMask)
+    public static T Epilogue(Span<T> row, int cols, int first, int last, int j0, ReadOnlySpan<bool> mask, ReadOnlySpan<T> bias, bool hasMask)
     {
         row[cols..].Fill(T.NegativeInfinity);
         if (!bias.IsEmpty)
@@ -34,21 +35,28 @@ internal static class RowSteps<T, TVec, TOps>
         var (tileMin, tileMax) = RowOps<T, TVec, TOps>.MinMax(row, cols);
         if (!T.IsFinite(tileMin) || !T.IsFinite(tileMax))
         {
-            RowOps<T, TVec, TOps>.ThrowIfAllowedOverflow(row[..cols], mask, causal ? i - j0 : int.MaxValue);
+            var from = Math.Clamp(first - j0, 0, cols);
+            RowOps<T, TVec, TOps>.ThrowIfAllowedOverflow(row[from..cols], mask.IsEmpty ? mask : mask[from..], last - j0 - from);
         }
 
-        var causalCut = causal && i - j0 + 1 < cols;
+        var headCut = first > j0;
+        var tailCut = last - j0 + 1 < cols;
         if (hasMask)
         {
             RowOps<T, TVec, TOps>.ApplyMask(row, mask);
         }
 
-        if (causalCut)
+        if (headCut)
         {
-            row[Math.Max(0, i - j0 + 1)..cols].Fill(T.NegativeInfinity);
+            row[..Math.Min(first - j0, cols)].Fill(T.NegativeInfinity);
         }
 
-        return hasMask || causalCut ? RowOps<T, TVec, TOps>.Max(row) : tileMax;
+        if (tailCut)
+        {
+            row[Math.Clamp(last - j0 + 1, 0, cols)..cols].Fill(T.NegativeInfinity);
+        }
+
+        return hasMask || headCut || tailCut ? RowOps<T, TVec, TOps>.Max(row) : tileMax;
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ const FORMULAS = {
   cosine: 'q · k / (‖q‖ ‖k‖)',
   pearson: 'cosine of the mean-centred rows (correlation)',
   general: 'qᵀ W k, with W in parameters',
-  additive: 'vᵀ tanh(Wq q + Wk k), with wq, wk, v in parameters',
+  additive: 'vᵀ tanh(Wq q + Wk k + b), with wq, wk, v (and optional b) in parameters',
 };
 const PATHS = { attention: 'v1/attention', self: 'v1/attention/self', multihead: 'v1/attention/multihead' };
 
