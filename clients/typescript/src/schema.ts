@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/attention/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge partial answers over disjoint key shards into the exact full answer
+         * @description Each partial is the output and logSumExp of the same queries over one shard of the keys (returnLogSumExp: true). lse = ln Σ_p exp(lse_p), output = Σ_p exp(lse_p − lse)·output_p: the same numbers as one pass over every key. A row no shard can attend gives zeros and "-Infinity". Answers output, logSumExp and precision.
+         */
+        post: operations["MergeAttention"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/scorings": {
         parameters: {
             query?: never;
@@ -76,6 +96,26 @@ export interface paths {
          * @description Lists every value of the `scoring` request field with its formula, the `parameters` it needs and the scale it uses when a request gives none.
          */
         get: operations["ListScorings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/capabilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The scorings, the mask language (causal, mask, bias, alignment, window, softcap, alibi) and the extra results
+         * @description Describes everything a request can ask for: each scoring with its formula and parameters, each option of the mask language with its values and default, the extra results (logSumExp, weightsTopK, diagnostics), the precisions, the endpoints, and the kernel path this replica runs.
+         */
+        get: operations["DescribeCapabilities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -268,6 +308,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `top_left`: query i sits at key position i (default; PyTorch's is_causal)
+         *     * `bottom_right`: query i sits at key position i + m - n: the last query meets the last key (a KV-cache decode step)
+         * @enum {string}
+         */
+        Alignment: "top_left" | "bottom_right";
+        /** @description What a computation saw: the kernel path, fully masked rows, the largest score and each row's entropy. */
+        AttentionDiagnosticsResponse: {
+            /** @description The instruction-set path the kernels ran: `scalar`, `vector128`, `vector256` or `vector512`. */
+            kernelPath: string;
+            /**
+             * Format: int64
+             * @description Query rows that may attend no key (they answer zeros).
+             */
+            maskedRows: number;
+            /**
+             * Format: double
+             * @description The largest |final score| over the pairs that may attend.
+             */
+            maxAbsScore: number;
+            /** @description `[..., n]`: each row's entropy −Σ_j w_ij ln w_ij in nats (0 for an empty row; ln m for a uniform row; near 0 when a row collapses onto one key). */
+            entropy: components["schemas"]["Tensor"];
+        };
         /** @description Attention of query rows over key and value rows: `softmax(scale · score(Q, K) + bias, masked) · V`. */
         AttentionRequest: {
             /** @description Query rows, `[n][dq]`; nest 3 deep for a batch (`[batch][n][dq]`) or 4 deep for heads (`[batch][heads][n][dq]`). */
@@ -295,7 +358,7 @@ export interface components {
             mask?: components["schemas"]["Mask"];
             /** @description Numbers added to the scaled scores, same shapes as `mask` (relative positions, ALiBi, padding as large negatives). */
             bias?: components["schemas"]["Tensor"];
-            /** @description Learned parameters of `general` (`w`) and `additive` (`wq`, `wk`, `v`) scoring. */
+            /** @description Learned parameters of `general` (`w`) and `additive` (`wq`, `wk`, `v`, optional `b`) scoring. */
             parameters?: components["schemas"]["ScoringParameters"];
             /**
              * @description Whether the answer carries the `[..., n, m]` weights. `false` saves memory and time: the engine never holds them. Default true.
@@ -307,6 +370,43 @@ export interface components {
              * @default float32
              */
             precision?: components["schemas"]["Precision"];
+            /**
+             * @description The form of `output` and `weights` in the answer: `nested` arrays (default) or `base64` tensor objects of the precision's dtype.
+             * @default nested
+             */
+            encoding?: components["schemas"]["TensorEncoding"];
+            /**
+             * @description How `causal` and `window` line queries up with keys when n ≠ m: `top_left` (default; query i sits at key position i, PyTorch's `is_causal`) or `bottom_right` (query i sits at key position i + m − n: the last query meets the last key, as in a KV-cache decode step).
+             * @default top_left
+             */
+            alignment?: components["schemas"]["Alignment"];
+            /** @description Sliding window `[left, right]`: query i (at position p) may attend key j only when p − left ≤ j ≤ p + right; −1 for an unbounded side. `causal` is `[-1, 0]`; both may be given. Work scales with the window: tiles outside it are skipped. */
+            window?: number[];
+            /**
+             * Format: double
+             * @description c > 0: each scaled score s becomes c·tanh(s / c), before bias, ALiBi and masks (Gemma 2).
+             */
+            softcap?: number;
+            /**
+             * @description Adds −slope_h·|p − j| to head h's scores, with the ALiBi paper's slopes (get_slopes, including its rule for head counts that are not powers of two), computed in the kernel. Rank-2 and rank-3 requests have one head. Default false.
+             * @default false
+             */
+            alibi?: boolean;
+            /**
+             * @description Adds `logSumExp``[..., n]`: ln Σ_j exp(s_ij) over each row's final scores, `"-Infinity"` for a row that may attend no key. With it, answers over disjoint key shards merge exactly (`POST /v1/attention/merge`). Default false.
+             * @default false
+             */
+            returnLogSumExp?: boolean;
+            /**
+             * Format: int32
+             * @description k ≥ 1: instead of `weights`, `weightsTopK` with each row's k largest weights and their key indices, largest first (ties by lower key index); the engine keeps O(n·k) memory. k > m is refused.
+             */
+            weightsTopK?: number;
+            /**
+             * @description Adds `diagnostics`: the kernel path, the rows that may attend no key, the largest |score| attended and each row's entropy in nats. Default false.
+             * @default false
+             */
+            diagnostics?: boolean;
         };
         /**
          * @description The answer of every attention endpoint. It documents the JSON that AttentionService.Api.Wire.AttentionResponseWriter writes
@@ -317,7 +417,13 @@ export interface components {
             output: components["schemas"]["Tensor"];
             /** @description The softmax weights, `[..., n, m]`; each row sums to 1, or is all zeros when the row may attend no key. Absent when `returnWeights` is false. */
             weights?: components["schemas"]["Tensor"];
-            /** @description The scoring function used. */
+            /** @description With `weightsTopK`: each row's k largest weights and their key indices, instead of `weights`. */
+            weightsTopK?: components["schemas"]["TopKWeights"];
+            /** @description With `returnLogSumExp` (and from `merge`): `[..., n]`, ln Σ_j exp(s_ij) over each row's final scores; the string `"-Infinity"` for a row that may attend no key. */
+            logSumExp?: components["schemas"]["Tensor"];
+            /** @description With `diagnostics`: what the computation saw. */
+            diagnostics?: components["schemas"]["AttentionDiagnosticsResponse"];
+            /** @description The scoring function used (absent from a merge). */
             scoring: components["schemas"]["Scoring"];
             /**
              * Format: double
@@ -376,6 +482,21 @@ export interface components {
              * @description The elements' bytes, row-major and little-endian, in standard base64 (RFC 4648 section 4) with padding; as many as `shape` and `dtype` say.
              */
             data: string;
+        };
+        /** @description What the service computes, as `GET /v1/capabilities` lists it: enough for a client to build any request. */
+        Capabilities: {
+            /** @description The scoring functions (the same list as `GET /v1/scorings`). */
+            scorings: components["schemas"]["ScoringDescription"][];
+            /** @description The mask language: every request field that decides which keys a query attends and how its scores are shaped. */
+            maskLanguage: components["schemas"]["OptionDescription"][];
+            /** @description The extra results a request can ask for. */
+            results: components["schemas"]["OptionDescription"][];
+            /** @description The arithmetic precisions. */
+            precisions: components["schemas"]["Precision"][];
+            /** @description The kernel path this replica runs (`scalar`, `vector128`, `vector256` or `vector512`). */
+            kernelPath: string;
+            /** @description The compute endpoints. */
+            endpoints: string[];
         };
         HttpValidationProblemDetails: {
             type?: string | null;
@@ -436,6 +557,14 @@ export interface components {
             outputs: components["schemas"]["ResponseOutput"][];
         };
         /**
+         * @description Each query row's log-sum-exp, `[..., n]`: numbers nested 1, 2 or 3 deep, the string `"-Infinity"` for a row that may attend no key.
+         * @example [
+         *       2.5,
+         *       "-Infinity"
+         *     ]
+         */
+        LogSumExp: (number | "-Infinity")[] | (number | "-Infinity")[][] | (number | "-Infinity")[][][];
+        /**
          * @description Booleans nested 2, 3 or 4 deep (`true` = may attend), rectangular; or a binary tensor object of dtype `bool`.
          * @example [
          *       [
@@ -463,6 +592,21 @@ export interface components {
          *     ]
          */
         Matrix: number[][] | components["schemas"]["BinaryTensor"];
+        /** @description Partial answers of the same queries over disjoint sets of keys, to merge into the answer over all of them. */
+        MergeRequest: {
+            /** @description The partial answers, each from a request with `returnLogSumExp: true` over one shard of the keys. */
+            partials: components["schemas"]["PartialAnswerRequest"][];
+            /**
+             * @description Arithmetic precision: `float32` (default) or `float64`.
+             * @default float32
+             */
+            precision?: components["schemas"]["Precision"];
+            /**
+             * @description The form of `output` and `logSumExp` in the answer: `nested` arrays (default) or `base64` tensor objects of the precision's dtype.
+             * @default nested
+             */
+            encoding?: components["schemas"]["TensorEncoding"];
+        };
         /** @description A model's metadata (`GET /v2/models/{model}`). */
         ModelMetadata: {
             /** @description The model's name. */
@@ -531,6 +675,61 @@ export interface components {
              * @default float32
              */
             precision?: components["schemas"]["Precision"];
+            /**
+             * @description The form of `output` and `weights` in the answer: `nested` arrays (default) or `base64` tensor objects of the precision's dtype.
+             * @default nested
+             */
+            encoding?: components["schemas"]["TensorEncoding"];
+            /**
+             * @description How `causal` and `window` line queries up with keys when n ≠ m: `top_left` (default; query i sits at key position i, PyTorch's `is_causal`) or `bottom_right` (query i sits at key position i + m − n: the last query meets the last key, as in a KV-cache decode step).
+             * @default top_left
+             */
+            alignment?: components["schemas"]["Alignment"];
+            /** @description Sliding window `[left, right]`: query i (at position p) may attend key j only when p − left ≤ j ≤ p + right; −1 for an unbounded side. `causal` is `[-1, 0]`; both may be given. Work scales with the window: tiles outside it are skipped. */
+            window?: number[];
+            /**
+             * Format: double
+             * @description c > 0: each scaled score s becomes c·tanh(s / c), before bias, ALiBi and masks (Gemma 2).
+             */
+            softcap?: number;
+            /**
+             * @description Adds −slope_h·|p − j| to head h's scores, with the ALiBi paper's slopes (get_slopes, including its rule for head counts that are not powers of two), computed in the kernel. Rank-2 and rank-3 requests have one head. Default false.
+             * @default false
+             */
+            alibi?: boolean;
+            /**
+             * @description Adds `logSumExp``[..., n]`: ln Σ_j exp(s_ij) over each row's final scores, `"-Infinity"` for a row that may attend no key. With it, answers over disjoint key shards merge exactly (`POST /v1/attention/merge`). Default false.
+             * @default false
+             */
+            returnLogSumExp?: boolean;
+            /**
+             * Format: int32
+             * @description k ≥ 1: instead of `weights`, `weightsTopK` with each row's k largest weights and their key indices, largest first (ties by lower key index); the engine keeps O(n·k) memory. k > m is refused.
+             */
+            weightsTopK?: number;
+            /**
+             * @description Adds `diagnostics`: the kernel path, the rows that may attend no key, the largest |score| attended and each row's entropy in nats. Default false.
+             * @default false
+             */
+            diagnostics?: boolean;
+        };
+        /** @description A request field: its name, JSON type, default and meaning. */
+        OptionDescription: {
+            /** @description The request field (camelCase). */
+            name: string;
+            /** @description Its JSON type and allowed values. */
+            type: string;
+            /** @description The value when the field is absent. */
+            default: string;
+            /** @description What it does. */
+            meaning: string;
+        };
+        /** @description One shard's answer, as `/v1/attention` (or self, multihead) gave it. */
+        PartialAnswerRequest: {
+            /** @description The shard's `output`, `[..., n, dv]`. */
+            output: components["schemas"]["Tensor"];
+            /** @description The shard's `logSumExp`, `[..., n]`; `"-Infinity"` where the shard has no key for the row. */
+            logSumExp: components["schemas"]["LogSumExp"];
         };
         /**
          * @description * `float32`: 32-bit floats (default; matches the float64 reference within 1e-5 + 1e-4·|x|)
@@ -593,7 +792,7 @@ export interface components {
          *     * `cosine`: q · k / (max(‖q‖, 1e-8) · max(‖k‖, 1e-8)), default scale 1 (cosine similarity)
          *     * `pearson`: cosine of q - mean(q) and k - mean(k), default scale 1 (correlation self-attention (Pearson r between rows))
          *     * `general`: qᵀ W k, default scale 1 (multiplicative attention (Luong et al.))
-         *     * `additive`: vᵀ tanh(Wq q + Wk k), default scale 1 (additive attention (Bahdanau et al.))
+         *     * `additive`: vᵀ tanh(Wq q + Wk k + b), default scale 1 (additive attention (Bahdanau et al.))
          * @enum {string}
          */
         Scoring: "scaled_dot" | "dot" | "cosine" | "pearson" | "general" | "additive";
@@ -618,8 +817,10 @@ export interface components {
             wq?: components["schemas"]["Matrix"];
             /** @description `additive`: the `[a][dk]` key projection Wk. */
             wk?: components["schemas"]["Matrix"];
-            /** @description `additive`: the `[a]` vector v of `vᵀ tanh(Wq q + Wk k)`. */
+            /** @description `additive`: the `[a]` vector v of `vᵀ tanh(Wq q + Wk k + b)`. */
             v?: components["schemas"]["Vector"];
+            /** @description `additive`, optional: the `[a]` bias b inside the tanh, `vᵀ tanh(Wq q + Wk k + b)`: what two `nn.Linear` layers with their default biases add up to (the sum of both layers' biases). */
+            b?: components["schemas"]["Vector"];
         };
         /** @description Self-attention over one matrix: `Q = K = V = input`. */
         SelfAttentionRequest: {
@@ -654,6 +855,43 @@ export interface components {
              * @default float32
              */
             precision?: components["schemas"]["Precision"];
+            /**
+             * @description The form of `output` and `weights` in the answer: `nested` arrays (default) or `base64` tensor objects of the precision's dtype.
+             * @default nested
+             */
+            encoding?: components["schemas"]["TensorEncoding"];
+            /**
+             * @description How `causal` and `window` line queries up with keys when n ≠ m: `top_left` (default; query i sits at key position i, PyTorch's `is_causal`) or `bottom_right` (query i sits at key position i + m − n: the last query meets the last key, as in a KV-cache decode step).
+             * @default top_left
+             */
+            alignment?: components["schemas"]["Alignment"];
+            /** @description Sliding window `[left, right]`: query i (at position p) may attend key j only when p − left ≤ j ≤ p + right; −1 for an unbounded side. `causal` is `[-1, 0]`; both may be given. Work scales with the window: tiles outside it are skipped. */
+            window?: number[];
+            /**
+             * Format: double
+             * @description c > 0: each scaled score s becomes c·tanh(s / c), before bias, ALiBi and masks (Gemma 2).
+             */
+            softcap?: number;
+            /**
+             * @description Adds −slope_h·|p − j| to head h's scores, with the ALiBi paper's slopes (get_slopes, including its rule for head counts that are not powers of two), computed in the kernel. Rank-2 and rank-3 requests have one head. Default false.
+             * @default false
+             */
+            alibi?: boolean;
+            /**
+             * @description Adds `logSumExp``[..., n]`: ln Σ_j exp(s_ij) over each row's final scores, `"-Infinity"` for a row that may attend no key. With it, answers over disjoint key shards merge exactly (`POST /v1/attention/merge`). Default false.
+             * @default false
+             */
+            returnLogSumExp?: boolean;
+            /**
+             * Format: int32
+             * @description k ≥ 1: instead of `weights`, `weightsTopK` with each row's k largest weights and their key indices, largest first (ties by lower key index); the engine keeps O(n·k) memory. k > m is refused.
+             */
+            weightsTopK?: number;
+            /**
+             * @description Adds `diagnostics`: the kernel path, the rows that may attend no key, the largest |score| attended and each row's entropy in nats. Default false.
+             * @default false
+             */
+            diagnostics?: boolean;
         };
         /** @description The server's metadata (`GET /v2`). */
         ServerMetadata: {
@@ -680,6 +918,12 @@ export interface components {
          *     ]
          */
         Tensor: number[][] | number[][][] | number[][][][] | components["schemas"]["BinaryTensor"];
+        /**
+         * @description * `nested`: nested JSON arrays of numbers (default)
+         *     * `base64`: tensor objects {dtype, shape, data} with the elements in base64, in the request's precision
+         * @enum {string}
+         */
+        TensorEncoding: "nested" | "base64";
         /** @description An input or output of a model. */
         TensorMetadata: {
             /** @description Its name. */
@@ -692,6 +936,13 @@ export interface components {
             optional?: boolean;
             /** @description Every datatype accepted. */
             datatypes?: string[] | null;
+        };
+        /** @description Each row's k largest weights, largest first, ties by lower key index. */
+        TopKWeights: {
+            /** @description `[..., n, k]`: key indices. */
+            indices: components["schemas"]["Tensor"];
+            /** @description `[..., n, k]`: the weights at those keys. */
+            values: components["schemas"]["Tensor"];
         };
         /**
          * @description A vector of numbers; or a binary tensor object of rank 1.
@@ -944,6 +1195,84 @@ export interface operations {
             };
         };
     };
+    MergeAttention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttentionResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     ListScorings: {
         parameters: {
             query?: never;
@@ -960,6 +1289,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScoringDescription"][];
+                };
+            };
+        };
+    };
+    DescribeCapabilities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Capabilities"];
                 };
             };
         };

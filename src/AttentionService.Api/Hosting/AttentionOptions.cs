@@ -67,7 +67,7 @@ public sealed class LimitsOptions
 /// <summary>Engine settings.</summary>
 public sealed class EngineOptions
 {
-    /// <summary>The kernel path: <c>Auto</c> (the widest the hardware has), <c>Vector512</c>, <c>Vector256</c> or <c>Scalar</c>.</summary>
+    /// <summary>The kernel path: <c>Auto</c> (the widest the hardware accelerates), <c>Vector512</c>, <c>Vector256</c>, <c>Vector128</c> or <c>Scalar</c>; a path the hardware lacks runs on the software fallback.</summary>
     public KernelPath KernelPath { get; set; } = KernelPath.Auto;
 
     /// <summary>Threads one computation may use; 0 means every core.</summary>

@@ -14,6 +14,7 @@ internal sealed class EnumSchemaFilter : ISchemaFilter
     {
         [typeof(Scoring)] = ScoringInfo.All.Select(s => (ScoringInfo.NameOf(s.Scoring), $"{s.Formula}, default scale {s.DefaultScale} ({s.Source})")).ToArray(),
         [typeof(TensorEncoding)] = [("nested", "nested JSON arrays of numbers (default)"), ("base64", "tensor objects {dtype, shape, data} with the elements in base64, in the request's precision")],
+        [typeof(Alignment)] = [("top_left", "query i sits at key position i (default; PyTorch's is_causal)"), ("bottom_right", "query i sits at key position i + m - n: the last query meets the last key (a KV-cache decode step)")],
         [typeof(Precision)] = [("float32", "32-bit floats (default; matches the float64 reference within 1e-5 + 1e-4·|x|)"), ("float64", "64-bit floats end to end")],
     };
 

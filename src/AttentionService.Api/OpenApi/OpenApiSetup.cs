@@ -18,6 +18,7 @@ internal static class OpenApiSetup
     {
         options.MapType<NumberTensor>(() => TensorSchemas.RefTo(TensorSchemas.Tensor));
         options.MapType<BoolTensor>(() => TensorSchemas.RefTo(TensorSchemas.Mask));
+        options.MapType<LogSumExpTensor>(() => TensorSchemas.RefTo(TensorSchemas.LogSumExp));
         options.SchemaFilter<EnumSchemaFilter>();
         options.SchemaFilter<FieldSchemaFilter>();
         options.OperationFilter<RequestExamplesFilter>();

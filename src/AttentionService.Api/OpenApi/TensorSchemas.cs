@@ -15,6 +15,7 @@ internal static class TensorSchemas
     public const string Mask = "Mask";
     public const string BinaryTensor = "BinaryTensor";
     public const string BinaryMask = "BinaryMask";
+    public const string LogSumExp = "LogSumExp";
 
     /// <summary>Fields that are one matrix or one vector, not a tensor with optional batch and heads (by JSON name).</summary>
     private static readonly Dictionary<string, string> Shaped = new()
@@ -57,6 +58,12 @@ internal static class TensorSchemas
             OneOf = [Nested(JsonSchemaType.Boolean, 2), Nested(JsonSchemaType.Boolean, 3), Nested(JsonSchemaType.Boolean, 4), new OpenApiSchemaReference(BinaryMask)],
             Examples = [JsonNode.Parse("[[true,false],[true,true]]")!],
         });
+        yield return (LogSumExp, new OpenApiSchema
+        {
+            Description = "Each query row's log-sum-exp, `[..., n]`: numbers nested 1, 2 or 3 deep, the string `\"-Infinity\"` for a row that may attend no key.",
+            OneOf = [NestedLogSumExp(1), NestedLogSumExp(2), NestedLogSumExp(3)],
+            Examples = [JsonNode.Parse("""[2.5,"-Infinity"]""")!],
+        });
         yield return (BinaryTensor, Binary(
             "A tensor of numbers in binary: the elements row-major, little-endian IEEE 754, in standard base64 with padding (what `numpy.ndarray.tobytes()` and a `Float32Array`'s buffer hold). A float32 tensor in a float64 request is widened, a float64 tensor in a float32 request narrowed.",
             ["float32", "float64"],
@@ -66,6 +73,17 @@ internal static class TensorSchemas
             ["bool"],
             """{"dtype":"bool","shape":[2,2],"data":"AQABAQ=="}"""));
     }
+
+    private static OpenApiSchema NestedLogSumExp(int depth) => depth == 0
+        ? new OpenApiSchema
+        {
+            OneOf =
+            [
+                new OpenApiSchema { Type = JsonSchemaType.Number },
+                new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("-Infinity")!] },
+            ],
+        }
+        : new OpenApiSchema { Type = JsonSchemaType.Array, MinItems = 1, Items = NestedLogSumExp(depth - 1) };
 
     private static OpenApiSchema Nested(JsonSchemaType leaf, int depth) => depth == 0
         ? new OpenApiSchema { Type = leaf }

@@ -36,5 +36,6 @@ internal static class CapabilitiesEndpoint
             Endpoints = ["/v1/attention", "/v1/attention/self", "/v1/attention/multihead", "/v1/attention/merge"],
         }))
         .WithName("DescribeCapabilities")
-        .WithSummary("The scorings, the mask language (causal, mask, bias, alignment, window, softcap, alibi) and the extra results");
+        .WithSummary("The scorings, the mask language (causal, mask, bias, alignment, window, softcap, alibi) and the extra results")
+        .WithDescription("Describes everything a request can ask for: each scoring with its formula and parameters, each option of the mask language with its values and default, the extra results (logSumExp, weightsTopK, diagnostics), the precisions, the endpoints, and the kernel path this replica runs.");
 }
