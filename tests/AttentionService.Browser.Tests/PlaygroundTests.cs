@@ -58,7 +58,9 @@ public class PlaygroundTests(BrowserFixture fixture)
         await ComputeAsync(page);
 
         await Expect(Status(page)).ToContainTextAsync("200 OK · scaled_dot · scale 0.57735 · float32");
-        await Expect(page.Locator("#output")).ToContainTextAsync("0.0303511");
+        // The reference weight is 0.03035109; scores of about 26 carry float32 rounding of ~2e-6 relative into the
+        // softmax, so the sixth significant digit the playground shows is not float32's to promise.
+        await Expect(page.Locator("#output")).ToContainTextAsync("0.03035");
         await Expect(page.Locator("#output")).ToContainTextAsync("0.969649");
         var canvas = page.Locator("#heatmap-0 canvas");
         await Expect(canvas).ToHaveAttributeAsync("data-cols", "2");

@@ -96,7 +96,7 @@ public static class NestedNumberScanner
 
                     if (defectPath is null && leafDepth >= 0 && depth >= leafDepth)
                     {
-                        (defectPath, defectMessage) = (PathOf(counts, depth), "is an array where numbers are expected, as elsewhere at this depth");
+                        (defectPath, defectMessage) = (TensorJsonReader.PathOf(counts, depth), "is an array where numbers are expected, as elsewhere at this depth");
                     }
 
                     counts[depth - 1]++;
@@ -117,7 +117,7 @@ public static class NestedNumberScanner
                     var read = JsonNumber.Parse(json[pos..], out double value);
                     if (read == 0)
                     {
-                        return Syntax($"{Describe(json[pos..])} at {PathOf(counts, depth)} is not a JSON number");
+                        return Syntax($"{Describe(json[pos..])} at {TensorJsonReader.PathOf(counts, depth)} is not a JSON number");
                     }
 
                     if (leafDepth < 0)
@@ -126,12 +126,12 @@ public static class NestedNumberScanner
                     }
                     else if (leafDepth != depth && defectPath is null)
                     {
-                        (defectPath, defectMessage) = (PathOf(counts, depth), "is one of the numbers where arrays are expected, as elsewhere at this depth");
+                        (defectPath, defectMessage) = (TensorJsonReader.PathOf(counts, depth), "is one of the numbers where arrays are expected, as elsewhere at this depth");
                     }
 
                     if (!double.IsFinite(value) && defectPath is null)
                     {
-                        (defectPath, defectMessage) = (PathOf(counts, depth), $"{Encoding.UTF8.GetString(json.Slice(pos, read))} is not a finite number");
+                        (defectPath, defectMessage) = (TensorJsonReader.PathOf(counts, depth), $"{Encoding.UTF8.GetString(json.Slice(pos, read))} is not a finite number");
                     }
 
                     counts[depth - 1]++;
@@ -156,7 +156,7 @@ public static class NestedNumberScanner
                 }
                 else
                 {
-                    return Syntax($"expected numbers, found {Describe(json[pos..])} at {PathOf(counts, depth)}");
+                    return Syntax($"expected numbers, found {Describe(json[pos..])} at {TensorJsonReader.PathOf(counts, depth)}");
                 }
 
                 // After a value (or at the ']' of an empty array): ',' for the next one, or ']' closing arrays.
@@ -177,7 +177,7 @@ public static class NestedNumberScanner
 
                     if (json[pos] != ']')
                     {
-                        return Syntax($"expected ',' or ']' after an element at {PathOf(counts, depth)}, found {Describe(json[pos..])}");
+                        return Syntax($"expected ',' or ']' after an element at {TensorJsonReader.PathOf(counts, depth)}, found {Describe(json[pos..])}");
                     }
 
                     var count = counts[depth - 1];
@@ -187,7 +187,7 @@ public static class NestedNumberScanner
                     }
                     else if (shape[depth - 1] != count && defectPath is null)
                     {
-                        (defectPath, defectMessage) = (ParentPath(counts, depth), $"has {count} elements but the arrays before it at this depth have {shape[depth - 1]}; tensors must be rectangular");
+                        (defectPath, defectMessage) = (TensorJsonReader.ParentPath(counts, depth), $"has {count} elements but the arrays before it at this depth have {shape[depth - 1]}; tensors must be rectangular");
                     }
 
                     depth--;
@@ -257,28 +257,4 @@ public static class NestedNumberScanner
         (byte)'{' => "an object",
         _ => $"'{Encoding.UTF8.GetString(json[..Math.Min(json.Length, 12)])}'",
     };
-
-    /// <summary>The index path of the element being read: <c>[i][j]</c> over the open arrays.</summary>
-    private static string PathOf(ReadOnlySpan<int> counts, int depth)
-    {
-        var path = new StringBuilder();
-        for (var k = 0; k < depth; k++)
-        {
-            path.Append('[').Append(counts[k] - (k < depth - 1 ? 1 : 0)).Append(']');
-        }
-
-        return path.ToString();
-    }
-
-    /// <summary>The index path of the array being closed.</summary>
-    private static string ParentPath(ReadOnlySpan<int> counts, int depth)
-    {
-        var path = new StringBuilder();
-        for (var k = 0; k < depth - 1; k++)
-        {
-            path.Append('[').Append(counts[k] - 1).Append(']');
-        }
-
-        return path.ToString();
-    }
 }

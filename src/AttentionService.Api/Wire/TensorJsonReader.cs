@@ -137,7 +137,7 @@ internal static class TensorJsonReader
     }
 
     /// <summary>The index path of the element being read: <c>[i][j]</c> over the open arrays.</summary>
-    private static string PathOf(ReadOnlySpan<int> counts, int depth)
+    internal static string PathOf(ReadOnlySpan<int> counts, int depth)
     {
         var path = new StringBuilder();
         for (var k = 0; k < depth; k++)
@@ -149,7 +149,7 @@ internal static class TensorJsonReader
     }
 
     /// <summary>The index path of the array being closed (every open index is one past the element it is in).</summary>
-    private static string ParentPath(ReadOnlySpan<int> counts, int depth)
+    internal static string ParentPath(ReadOnlySpan<int> counts, int depth)
     {
         var path = new StringBuilder();
         for (var k = 0; k < depth - 1; k++)
