@@ -53,7 +53,7 @@ internal sealed class InferenceBody : IDisposable
         return (Request, null);
     }
 
-    public static async Task<(InferenceBody? Body, ProblemHttpResult? Problem)> ReadAsync(HttpContext context, long limit)
+    public static async Task<(InferenceBody? Body, ProblemHttpResult? Problem)> ReadAsync(HttpContext context, long limit, Admission.Ticket? ticket = null)
     {
         var request = context.Request;
         if (!IsAccepted(request.ContentType))
@@ -83,10 +83,11 @@ internal sealed class InferenceBody : IDisposable
             return (null, RequestBody.TooLarge(Math.Max(request.ContentLength ?? 0, headerLength ?? 0), limit));
         }
 
-        var body = new InferenceBody(new PooledBufferWriter((int)Math.Clamp(headerLength ?? request.ContentLength ?? 16 * 1024, 256, limit)));
+        // The JSON buffer grows with the bytes received, never sized from a claimed length.
+        var body = new InferenceBody(new PooledBufferWriter((int)Math.Clamp(headerLength ?? 16 * 1024, 256, 16 * 1024)));
         try
         {
-            var problem = headerLength is { } length ? await body.ReadBinaryAsync(context, (int)length, limit) : await body.ReadJsonAsync(context, limit);
+            var problem = headerLength is { } length ? await body.ReadBinaryAsync(context, (int)length, limit, ticket) : await body.ReadJsonAsync(context, limit);
             if (problem is not null)
             {
                 body.Dispose();
@@ -147,7 +148,7 @@ internal sealed class InferenceBody : IDisposable
         }
     }
 
-    private async Task<ProblemHttpResult?> ReadBinaryAsync(HttpContext context, int headerLength, long limit)
+    private async Task<ProblemHttpResult?> ReadBinaryAsync(HttpContext context, int headerLength, long limit, Admission.Ticket? ticket)
     {
         var reader = context.Request.BodyReader;
         var ct = context.RequestAborted;
@@ -184,6 +185,15 @@ internal sealed class InferenceBody : IDisposable
             if (total > limit)
             {
                 return RequestBody.TooLarge(total, limit);
+            }
+
+            // A binary input's buffer is sized from its declared size before its bytes arrive: charge the memory budget
+            // first, so claimed sizes cannot allocate more than the service may hold.
+            if (ticket is not null && !ticket.TryCharge(bytes))
+            {
+                return ticket.CouldEverCharge(bytes)
+                    ? ComputeEndpoints.Busy(context, ticket, "the service's memory budget is in use by other requests")
+                    : RequestBody.TooLargeForMemory(ticket);
             }
 
             var tensor = input.Binary = BinaryTensor.Rent(datatype, input.Shape);

@@ -97,7 +97,7 @@ internal static class V2Endpoints
             return problem!;
         }
 
-        return await ComputeEndpoints.RunAsync(context, engine, (c, limit, _, _) => InferenceBody.ReadAsync(c, limit), (body, run) => Answer(found, body, run));
+        return await ComputeEndpoints.RunAsync(context, engine, (c, limit, ticket, _) => InferenceBody.ReadAsync(c, limit, ticket), (body, run) => Answer(found, body, run));
     }
 
     private static Model? Find(string model, string? version, out ProblemHttpResult? problem)

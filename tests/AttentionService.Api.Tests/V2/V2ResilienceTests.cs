@@ -31,6 +31,20 @@ public class V2ResilienceTests
     }
 
     [Fact]
+    public async Task BinaryInputLargerThanTheMemoryBudget_Is413_BeforeItsBufferExists()
+    {
+        // The body limit allows 64 MiB; the memory budget 16 MiB: the binary input's declared 20 MiB is refused from
+        // its binary_data_size, before a buffer of that size is rented.
+        await using var factory = new KestrelServiceFactory(Setting("Attention:Limits:MemoryBudgetBytes", 16 << 20));
+
+        using var response = await factory.CreateKestrelClient().PostAsync(Infer, SlowProblem(640 * 1024));
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge, text);
+        text.ShouldContain("Attention:Limits:MemoryBudgetBytes");
+    }
+
+    [Fact]
     public async Task OversizeBody_Is413_PlainOrOnceDecompressed()
     {
         await using var factory = new KestrelServiceFactory(Setting("Attention:Limits:MaxRequestBodyBytes", 4096));
