@@ -14,6 +14,7 @@ public sealed class OtlpCollector : IDisposable
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private int _disposed;
 
     public OtlpCollector()
     {
@@ -82,8 +83,14 @@ public sealed class OtlpCollector : IDisposable
         return null;
     }
 
+    /// <summary>Stops listening; the factory disposes it from both Dispose and DisposeAsync, so a second call does nothing.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stop.Cancel();
         _listener.Close();
         try
