@@ -105,6 +105,48 @@ public class LoggingTests
         buffer.Dropped.ShouldBe(100 - stuck.Written);
     }
 
+    [Fact]
+    public void BatchedConsole_WritesEveryLineInOrder_InFewerWritesThanEvents()
+    {
+        var buffer = new LogBuffer();
+        using var producing = new ManualResetEventSlim();
+        var console = new CountingWriter(producing);
+        const int Events = 2000;
+        var sink = new BatchedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), buffer, () => console);
+        using (var logger = new LoggerConfiguration().WriteTo.Async(a => a.Sink(sink), bufferSize: Events, blockWhenFull: true, monitor: buffer).CreateLogger())
+        {
+            for (var i = 0; i < Events; i++)
+            {
+                logger.Information("event {Number}", i);
+            }
+
+            producing.Set();
+        }
+
+        // Disposing the logger drains the buffer and disposes the sink, which writes what it still holds.
+        var lines = console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(Events);
+        for (var i = 0; i < Events; i++)
+        {
+            lines[i].ShouldContain($"\"Number\":{i}}}");
+        }
+
+        // The first write waits until every event is queued; the rest go out in batches of up to 32 KB.
+        console.Writes.ShouldBeLessThan(Events / 10);
+    }
+
+    private sealed class CountingWriter(ManualResetEventSlim producing) : StringWriter
+    {
+        public int Writes;
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            producing.Wait(TimeSpan.FromSeconds(10));
+            Writes++;
+            base.Write(buffer, index, count);
+        }
+    }
+
     private sealed class StuckSink(ManualResetEventSlim gate) : ILogEventSink
     {
         public int Written;

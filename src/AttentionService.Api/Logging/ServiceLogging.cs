@@ -21,8 +21,8 @@ internal static class ServiceLogging
     /// <summary>
     /// Levels from the <c>Serilog</c> section; readable text in Development and compact JSON (CLEF) otherwise, through
     /// a bounded buffer that drops rather than blocks when the console falls behind (<c>Attention:Logging:BufferSize</c>
-    /// events, 10000 by default). Providers registered with Microsoft.Extensions.Logging (the tests' capture) still
-    /// receive every event.
+    /// events, 10000 by default); the JSON lines reach the console in batches (<see cref="BatchedConsoleSink"/>).
+    /// Providers registered with Microsoft.Extensions.Logging (the tests' capture) still receive every event.
     /// </summary>
     public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
     {
@@ -43,7 +43,7 @@ internal static class ServiceLogging
                 .WriteTo.Async(
                     console => _ = development
                         ? console.Console(outputTemplate: TextTemplate, formatProvider: CultureInfo.InvariantCulture)
-                        : console.Console(new CompactJsonFormatter()),
+                        : console.Sink(new BatchedConsoleSink(new CompactJsonFormatter(), services.GetRequiredService<LogBuffer>())),
                     bufferSize: bufferSize,
                     blockWhenFull: false,
                     monitor: services.GetRequiredService<LogBuffer>()),
