@@ -16,6 +16,7 @@ internal sealed class MemoryBudget(IOptions<AttentionOptions> options)
     private readonly Lock _recovery = new();
     private long _charged;
     private long _releasedSinceCollection;
+    private long _heapAfterCollection;
     private long _outOfMemoryAt;
     private long _lastRecoveryCheck;
 
@@ -47,8 +48,10 @@ internal sealed class MemoryBudget(IOptions<AttentionOptions> options)
 
     /// <summary>
     /// Gives <paramref name="bytes"/> back. Large buffers go to the garbage collector, which would otherwise let them pile
-    /// up toward the heap limit before collecting; once an eighth of the budget has been given back, a full
-    /// (non-compacting) collection frees them at once. It is cheap: the heap is mostly arrays of numbers, with nothing to trace.
+    /// up toward the heap limit before collecting; once an eighth of the budget has been given back and the heap has
+    /// grown by as much since the last such collection, a full (non-compacting) collection frees them at once. It is
+    /// cheap: the heap is mostly arrays of numbers, with nothing to trace. Small requests give back mostly reservations
+    /// (the answer writer's) and pooled buffers, which leave the heap as it was: they never cause a collection.
     /// </summary>
     public void Release(long bytes)
     {
@@ -56,7 +59,11 @@ internal sealed class MemoryBudget(IOptions<AttentionOptions> options)
         if (Interlocked.Add(ref _releasedSinceCollection, bytes) >= Total / 8)
         {
             Interlocked.Exchange(ref _releasedSinceCollection, 0);
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+            if (GC.GetTotalMemory(forceFullCollection: false) - Interlocked.Read(ref _heapAfterCollection) >= Total / 8)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+                Interlocked.Exchange(ref _heapAfterCollection, GC.GetTotalMemory(forceFullCollection: false));
+            }
         }
     }
 
