@@ -43,7 +43,7 @@ internal static class ServiceLogging
                 .WriteTo.Async(
                     console => _ = development
                         ? console.Console(outputTemplate: TextTemplate, formatProvider: CultureInfo.InvariantCulture)
-                        : console.Sink(new BatchedConsoleSink(new CompactJsonFormatter(), services.GetRequiredService<LogBuffer>())),
+                        : console.Sink(new BatchedConsoleSink(new CompactJsonFormatter())),
                     bufferSize: bufferSize,
                     blockWhenFull: false,
                     monitor: services.GetRequiredService<LogBuffer>()),
