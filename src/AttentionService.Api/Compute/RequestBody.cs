@@ -51,17 +51,28 @@ internal static class RequestBody
         }
 
         // The deadline stops the pending read rather than cancelling it, so the reader stays usable and Kestrel can
-        // finish the connection cleanly after the 408.
+        // finish the connection cleanly after the 408. It is set up only when the body has to be waited for: a small
+        // body has usually arrived with the headers, and a timer per request would cost more than reading it.
         var reader = request.BodyReader;
-        using var timeout = new CancellationTokenSource(deadline ?? Timeout.InfiniteTimeSpan);
-        using var stopRead = timeout.Token.Register(reader.CancelPendingRead);
+        CancellationTokenSource? timeout = null;
+        CancellationTokenRegistration stopRead = default;
 
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync(context.RequestAborted);
-                if (result.IsCanceled && timeout.IsCancellationRequested)
+                if (!reader.TryRead(out var result))
+                {
+                    if (timeout is null)
+                    {
+                        timeout = new CancellationTokenSource(deadline ?? Timeout.InfiniteTimeSpan);
+                        stopRead = timeout.Token.Register(reader.CancelPendingRead);
+                    }
+
+                    result = await reader.ReadAsync(context.RequestAborted);
+                }
+
+                if (result.IsCanceled && timeout?.IsCancellationRequested == true)
                 {
                     reader.AdvanceTo(result.Buffer.Start);
                     context.Response.Headers.Connection = "close";
@@ -95,6 +106,12 @@ internal static class RequestBody
 
                             // Part of the body has been sent: take the rest without keeping it (the deadline and the
                             // minimum rate still apply), so the client reads the refusal instead of a reset connection.
+                            if (timeout is null && !result.IsCompleted)
+                            {
+                                timeout = new CancellationTokenSource(deadline ?? Timeout.InfiniteTimeSpan);
+                                stopRead = timeout.Token.Register(reader.CancelPendingRead);
+                            }
+
                             while (!result.IsCompleted && !result.IsCanceled)
                             {
                                 result = await reader.ReadAsync(context.RequestAborted);
@@ -132,6 +149,11 @@ internal static class RequestBody
         {
             Refuse(null);
             throw;
+        }
+        finally
+        {
+            stopRead.Dispose();
+            timeout?.Dispose();
         }
     }
 
