@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AttentionService.Engine.Kernels;
 
@@ -33,6 +34,9 @@ internal interface ISimd<TVec, T>
     static abstract TVec Subtract(TVec a, TVec b);
 
     static abstract TVec Max(TVec a, TVec b);
+
+    /// <summary>The hardware's max, one instruction: which operand a NaN yields is unspecified.</summary>
+    static abstract TVec MaxNative(TVec a, TVec b);
 
     static abstract TVec Min(TVec a, TVec b);
 
@@ -85,6 +89,9 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
     public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> MaxNative(Vector512<T> a, Vector512<T> b) => Vector512.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -98,7 +105,9 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
             return FastExp.Exp2(a.AsSingle()).As<float, T>();
         }
 
-        return Vector512.Exp(a.AsDouble() * Vector512.Create(Math.Log(2))).As<double, T>();
+        return Avx512F.IsSupported
+            ? FastExp.Exp2(a.AsDouble()).As<double, T>()
+            : Vector512.Exp(a.AsDouble() * Vector512.Create(Math.Log(2))).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -145,6 +154,9 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MaxNative(Vector256<T> a, Vector256<T> b) => Vector256.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
@@ -221,6 +233,9 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T> where T : unmanaged
     public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> MaxNative(Vector128<T> a, Vector128<T> b) => Vector128.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.Min(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -277,6 +292,8 @@ internal readonly struct SimdScalar<T> : ISimd<T, T> where T : unmanaged, IBinar
     public static T Subtract(T a, T b) => a - b;
 
     public static T Max(T a, T b) => T.Max(a, b);
+
+    public static T MaxNative(T a, T b) => T.Max(a, b);
 
     public static T Min(T a, T b) => T.Min(a, b);
 
