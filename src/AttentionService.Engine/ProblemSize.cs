@@ -38,7 +38,7 @@ public readonly record struct ProblemSize(long Scores, long ReturnedWeights, lon
     internal static long Tiles(int workers, int m, int d, int dv)
     {
         var shape = Widest(m, dv);
-        var rows = TileShape.MaxQueryTile;
+        var rows = TileShape.SingleTileRows;
         var perWorker = (rows * ((long)d + shape.KeyTilePadded + shape.DvPadded + 2 + shape.KeyTiles(m))) + d;
         var partial = 3L * rows * (dv + 2); // at most about three slots of split keys per worker
         return workers * (perWorker + partial);

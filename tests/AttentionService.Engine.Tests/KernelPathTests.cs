@@ -33,7 +33,7 @@ public class KernelPathTests
         foreach (var threads in new[] { 1, 2 })
         {
             var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path, MaxDegreeOfParallelism = threads });
-            // Query tiles hold up to 64 rows (balanced: 70 rows are two of 40, 100 two of 56) and key tiles 512 keys: these
+            // Query tiles hold up to 64 rows (up to 80 rows are one tile; balanced beyond: 100 rows are two of 56) and key tiles 512 keys: these
             // cross both, with ragged last tiles.
             foreach (var (n, m, d, dv) in new[] { (70, 1100, 24, 20), (100, 1030, 64, 64), (33, 513, 17, 33) })
             {

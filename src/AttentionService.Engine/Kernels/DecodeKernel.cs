@@ -69,7 +69,7 @@ internal static class DecodeKernel<T, TVec, TOps>
             MicroKernels<T, TVec, TOps>.ScoreRows(qs, p.K, head.Key + ((long)j0 * d), sTile, rows, cols, d, bcPad);
             for (var i = 0; i < rows; i++)
             {
-                var row = sTile.Slice(i * bcPad, bcPad);
+                var row = sTile.Slice(i * bcPad, TileShape.RoundUp(cols, TOps.Count));
                 var mask = p.Mask is null ? default : p.Mask.AsSpan((int)(maskOff + ((long)i * m) + j0), cols);
                 var bias = p.Bias is null ? default : p.Bias.AsSpan((int)(biasOff + ((long)i * m) + j0), cols);
                 if (p.Softcap > T.Zero)

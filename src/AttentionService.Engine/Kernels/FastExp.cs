@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace AttentionService.Engine.Kernels;
 
 /// <summary>
-/// Base-2 exponentials for the float softmax. The row step computes 2^((s - max)·log2 e): log2 e is one multiply there,
+/// Base-2 exponentials for the softmax (float, and double with AVX-512). The row step computes 2^((s - max)·log2 e): log2 e is one multiply there,
 /// not folded into the score scale, so scores, bias and the running max stay in natural units. 2^x is 2^n · 2^f with
 /// n = round(x), f in [-1/2, 1/2] and a degree-5 polynomial for 2^f (relative error 2.2e-7, fitted on Chebyshev nodes).
 /// With AVX-512, vscalefps applies 2^n: results below 2^-126 come out subnormal down to 2^-149 and 0 below, and
@@ -40,6 +40,33 @@ internal static class FastExp
         }
 
         return Vector512.Create(Exp2(x.GetLower()), Exp2(x.GetUpper()));
+    }
+
+    /// <summary>
+    /// 2^x for doubles with AVX-512 (callers check <see cref="Avx512F.IsSupported"/>): the same scheme with the Taylor
+    /// polynomial of 2^f to degree 12, whose truncation error on [-1/2, 1/2] is below 2e-16, half the cost of the
+    /// general <see cref="Vector512.Exp(Vector512{double})"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Exp2(Vector512<double> x)
+    {
+        var t = Avx512F.Max(x, Vector512.Create(-1100.0)); // scalef rounds 2^-1100 to 0; -inf must not reach f
+        var n = Avx512F.RoundScale(t, 0);
+        var f = t - n;
+        // (ln 2)^k / k!, the Taylor coefficients of 2^f, by Horner from the highest.
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(2.567843599348821e-11), f, Vector512.Create(4.445538271870811e-10));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(7.054911620801123e-9));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1.0178086009239699e-7));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1.3215486790144307e-6));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1.525273380405984e-5));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1.5403530393381608e-4));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.0013333558146428443));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.009618129107628477));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.05550410866482158));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.2402265069591007));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.6931471805599453));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1.0));
+        return Avx512F.Scale(p, n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

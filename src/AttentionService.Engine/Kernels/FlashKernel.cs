@@ -123,7 +123,7 @@ internal static class FlashKernel<T, TVec, TOps>
         }
         else
         {
-            MicroKernels<T, TVec, TOps>.ScoreTile(qs, packed.Keys, packed.KeyTileOffset(head.KvHead, t), sTile, brPad, p.D, bcPad);
+            MicroKernels<T, TVec, TOps>.ScoreTile(qs, s.Keys.Tile(p, shape, head.KvHead, t), 0, sTile, brPad, p.D, cols, bcPad);
         }
 
         // Causal and the window leave these rows only columns [c0, c0 + span) of the tile (c0 whole vectors in): the row

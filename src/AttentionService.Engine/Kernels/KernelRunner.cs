@@ -90,11 +90,6 @@ internal static class KernelRunner
         {
             if (helpers == 0)
             {
-                for (var part = 0; part < (packed?.KeyParts ?? 0); part++)
-                {
-                    packed!.PackKeys(part);
-                }
-
                 using var scratch = new Scratch<T>(shape, spanRows, p.D, p.M);
                 for (var item = 0; item < items; item++)
                 {
@@ -104,11 +99,6 @@ internal static class KernelRunner
             else
             {
                 var options = new ParallelOptions { MaxDegreeOfParallelism = helpers + 1, CancellationToken = ct };
-                if (packed is not null)
-                {
-                    Parallel.For(0, packed.KeyParts, options, packed.PackKeys);
-                }
-
                 Parallel.For(
                     0,
                     items,

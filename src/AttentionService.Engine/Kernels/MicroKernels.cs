@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace AttentionService.Engine.Kernels;
 
 /// <summary>
-/// The register-blocked micro-kernels of the tile loop, and the only code in the kernels that reads memory through
+/// The register-blocked micro-kernels of the tile loop, and (with <see cref="KeyTranspose"/>) the only code in the kernels that reads memory through
 /// <see cref="Unsafe"/>: S = Q·Kᵀ on 8 query rows by 2 vectors of keys (16 accumulators), and O += P·V on 4 query rows
 /// by 4 vectors of values. Queries are interleaved per 8-row block and keys transposed per tile so that each step of
 /// the inner loops is one broadcast per row and one load per vector.
@@ -48,18 +48,25 @@ internal static partial class MicroKernels<T, TVec, TOps>
         }
     }
 
-    /// <summary>S = Qs · KT for a whole tile, 8 query rows by 2 vectors of keys at a time.</summary>
-    public static void ScoreTile(Span<T> qs, T[] kt, long ktOffset, Span<T> sTile, int brPad, int d, int bcPad)
+    /// <summary>
+    /// S = Qs · KT for the first <paramref name="cols"/> keys of a tile (rounded up to 2 vectors: packing zeroed the
+    /// rest), 8 query rows by 2 vectors of keys at a time; rows of S and KT are <paramref name="bcPad"/> apart.
+    /// </summary>
+    public static void ScoreTile(Span<T> qs, T[] kt, long ktOffset, Span<T> sTile, int brPad, int d, int cols, int bcPad)
     {
         ref var q = ref MemoryMarshal.GetReference(qs);
         ref var k = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kt), (nint)ktOffset);
         ref var st = ref MemoryMarshal.GetReference(sTile);
         var w = TOps.Count;
-        for (var r0 = 0; r0 < brPad; r0 += RowBlock)
+        // Key columns outermost: one block of 2 vectors of keys (d·2w elements, 8 KiB at d = 64) stays in L1 for every
+        // row block, and the tile's queries (16 KiB for 64 rows) stay there too; rows outermost streamed the whole key
+        // tile from L2 once per 8 rows.
+        var width = Math.Min(bcPad, TileShape.RoundUp(cols, 2 * w));
+        for (var c0 = 0; c0 < width; c0 += 2 * w)
         {
-            ref var qBlock = ref Unsafe.Add(ref q, r0 * d);
-            for (var c0 = 0; c0 < bcPad; c0 += 2 * w)
+            for (var r0 = 0; r0 < brPad; r0 += RowBlock)
             {
+                ref var qBlock = ref Unsafe.Add(ref q, r0 * d);
                 TVec a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero;
                 TVec a20 = TOps.Zero, a21 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero;
                 TVec a40 = TOps.Zero, a41 = TOps.Zero, a50 = TOps.Zero, a51 = TOps.Zero;
@@ -110,8 +117,24 @@ internal static partial class MicroKernels<T, TVec, TOps>
         TOps.Store(b, ref Unsafe.Add(ref destination, w));
     }
 
-    /// <summary>O += P · Vp over the first <paramref name="cols"/> keys, 4 query rows by up to 4 vectors of values.</summary>
+    /// <summary>Bytes of value rows that one pass of <see cref="ValueTile"/> keeps in L1 for every query row.</summary>
+    private const int ValueChunkBytes = 16 * 1024;
+
+    /// <summary>
+    /// O += P · Vp over the first <paramref name="cols"/> keys, in chunks of keys whose value rows fit L1 (64 keys at
+    /// dv = 64): every 4 rows of the tile reuse the chunk from L1 instead of streaming the whole value tile from L2.
+    /// </summary>
     public static void ValueTile(Span<T> pTile, T[] vp, long vpOffset, Span<T> o, int rowsPadded, int cols, int bcPad, int dvPad)
+    {
+        var chunk = Math.Max(16, ValueChunkBytes / (dvPad * Unsafe.SizeOf<T>()));
+        for (var j0 = 0; j0 < cols; j0 += chunk)
+        {
+            ValueChunk(pTile[j0..], vp, vpOffset + ((long)j0 * dvPad), o, rowsPadded, Math.Min(chunk, cols - j0), bcPad, dvPad);
+        }
+    }
+
+    /// <summary>O += P · Vp over <paramref name="cols"/> keys, 4 query rows by up to 4 vectors of values.</summary>
+    private static void ValueChunk(Span<T> pTile, T[] vp, long vpOffset, Span<T> o, int rowsPadded, int cols, int bcPad, int dvPad)
     {
         ref var pp = ref MemoryMarshal.GetReference(pTile);
         ref var vv = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(vp), (nint)vpOffset);

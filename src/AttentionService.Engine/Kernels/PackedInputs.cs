@@ -1,36 +1,20 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace AttentionService.Engine.Kernels;
 
 /// <summary>
-/// Keys transposed per key tile (<c>[tile][d][bcPad]</c>, so the score micro-kernel loads key columns as vectors) and
-/// values with rows padded to whole vectors, packed once per key/value head before any query tile runs: every query
+/// Values with rows padded to whole vectors, packed once per key/value head before any query tile runs: every query
 /// tile and every worker reads the same packed copy. Values already a whole number of vectors wide are used in place.
-/// The keys are packed by <see cref="PackKeys"/>, one part (a key tile of one head) per call, so workers share the packing.
+/// Keys are packed per worker (<see cref="KeyTiles{T}"/>), whose tiles come from the pool.
 /// </summary>
 internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    private readonly T[]? _keys;
     private readonly T[]? _values;
-    private readonly long _keyHeadStride;
-    private readonly int _keyTileStride;
-    private readonly CoreProblem<T> _problem;
-    private readonly TileShape _shape;
 
     public PackedInputs(CoreProblem<T> p, in TileShape shape)
     {
-        int heads = p.Batch * p.KvHeads, tiles = shape.KeyTiles(p.M), bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded;
-        if (p.AdditiveV is null)
-        {
-            _keyTileStride = p.D * bcPad;
-            _keyHeadStride = (long)tiles * _keyTileStride;
-            _keys = BufferPool.Rent<T>((int)Math.Max(heads * _keyHeadStride, 1));
-            KeyParts = heads * tiles;
-        }
-
-        _problem = p;
-        _shape = shape;
-
+        int heads = p.Batch * p.KvHeads, dvPad = shape.DvPadded;
         if (dvPad == p.Dv)
         {
             ValueHeadStride = (long)p.M * p.Dv;
@@ -50,51 +34,87 @@ internal sealed class PackedInputs<T> : IDisposable where T : unmanaged, IBinary
         }
     }
 
-    /// <summary>Calls of <see cref="PackKeys"/> needed before the keys are read: one per key tile of each head.</summary>
-    public int KeyParts { get; }
-
-    /// <summary>Packs key tile <c>part % tiles</c> of key/value head <c>part / tiles</c>.</summary>
-    public void PackKeys(int part)
-    {
-        var p = _problem;
-        var tiles = _shape.KeyTiles(p.M);
-        int head = part / tiles, t = part % tiles, j0 = t * _shape.KeyTile;
-        PackKeyTile(p.K, (long)head * p.M * p.D, p.D, j0, Math.Min(_shape.KeyTile, p.M - j0), _shape.KeyTilePadded, _keys!, (head * _keyHeadStride) + (t * _keyTileStride));
-    }
-
-    public T[] Keys => _keys ?? throw new InvalidOperationException("additive problems score unpacked keys");
-
     public T[] Values { get; }
 
     /// <summary>Elements between the value rows of consecutive key/value heads.</summary>
     public long ValueHeadStride { get; }
 
-    public long KeyTileOffset(int head, int tile) => (head * _keyHeadStride) + (tile * _keyTileStride);
-
     public void Dispose()
     {
-        if (_keys is not null)
-        {
-            BufferPool.Return(_keys);
-        }
-
         if (_values is not null)
         {
             BufferPool.Return(_values);
+        }
+    }
+}
+
+/// <summary>
+/// One worker's keys, transposed per key tile (<c>[d][bcPad]</c>, so the score micro-kernel loads key columns as
+/// vectors) for the key/value head it is working on, each tile packed when first asked for. Packing every head up
+/// front took one array of heads·m·d elements per request (8.9 MiB at 1,8,77,4096,64), past the pool's limit: a fresh
+/// allocation whose page faults and collections cost as much as the attention. A tile is d·bcPad elements (278 KiB at
+/// d = 128) and pooled; work items come in head order, so a worker packs each head about once.
+/// </summary>
+internal sealed class KeyTiles<T> : IDisposable where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    private readonly T[]?[] _tiles;
+    private readonly bool[] _packed;
+    private int _head = -1;
+
+    public KeyTiles(int tiles) => (_tiles, _packed) = (new T[]?[tiles], new bool[tiles]);
+
+    /// <summary>Key tile <paramref name="t"/> of key/value head <paramref name="kvHead"/>, packed.</summary>
+    public T[] Tile(CoreProblem<T> p, in TileShape shape, int kvHead, int t)
+    {
+        if (kvHead != _head)
+        {
+            Array.Clear(_packed);
+            _head = kvHead;
+        }
+
+        var tile = _tiles[t] ??= BufferPool.Rent<T>(p.D * shape.KeyTilePadded);
+        if (!_packed[t])
+        {
+            var j0 = t * shape.KeyTile;
+            PackKeyTile(p.K, (long)kvHead * p.M * p.D, p.D, j0, Math.Min(shape.KeyTile, p.M - j0), shape.KeyTilePadded, tile);
+            _packed[t] = true;
+        }
+
+        return tile;
+    }
+
+    public void Dispose()
+    {
+        foreach (var tile in _tiles)
+        {
+            if (tile is not null)
+            {
+                BufferPool.Return(tile);
+            }
         }
     }
 
     /// <summary>
     /// Transposes keys <c>[j0, j0 + cols)</c> into <c>[d][bcPad]</c>, 16 keys at a time: their rows (16·d elements) stay
     /// in L1 while each output row receives 16 consecutive elements, a whole cache line, instead of one element per
-    /// line per key, which made the transpose cost as much as a tenth of the attention.
+    /// line per key, which made the transpose cost as much as a tenth of the attention. Float keys a whole number of
+    /// vectors wide go through <see cref="KeyTranspose"/>, in registers.
     /// </summary>
-    private static void PackKeyTile(T[] k, long kOff, int d, int j0, int cols, int bcPad, T[] kt, long offset)
+    private static void PackKeyTile(T[] k, long kOff, int d, int j0, int cols, int bcPad, T[] kt)
     {
         const int Block = 16;
         var src = k.AsSpan((int)(kOff + ((long)j0 * d)), cols * d);
-        var dst = kt.AsSpan((int)offset, d * bcPad);
-        for (var c0 = 0; c0 < cols; c0 += Block)
+        var dst = kt.AsSpan(0, d * bcPad);
+        var c0 = 0;
+        if (typeof(T) == typeof(float) && KeyTranspose.Supports(d))
+        {
+            for (; c0 + Block <= cols; c0 += Block)
+            {
+                KeyTranspose.Block16(MemoryMarshal.Cast<T, float>(src), MemoryMarshal.Cast<T, float>(dst), c0, d, bcPad);
+            }
+        }
+
+        for (; c0 < cols; c0 += Block)
         {
             var width = Math.Min(Block, cols - c0);
             var block = src.Slice(c0 * d, width * d);

@@ -14,29 +14,34 @@ internal static class RowOps<T, TVec, TOps>
 {
     public static readonly T Log2E = T.CreateTruncating(1.4426950408889634);
 
-    /// <summary>The min and max of the first <paramref name="cols"/> scores (any length); NaN makes both NaN.</summary>
-    public static (T Min, T Max) MinMax(Span<T> row, int cols)
+    /// <summary>
+    /// The max of the first <paramref name="cols"/> scores (any length), and whether all are finite. The hardware's max
+    /// serves (one instruction; the IEEE max spends several on NaN) because non-finite scores are caught apart:
+    /// x - x is NaN exactly when x is ±inf or NaN, and a NaN sticks in the sum.
+    /// </summary>
+    public static (T Max, bool Finite) MaxChecked(Span<T> row, int cols)
     {
         var w = TOps.Count;
-        var min = TOps.Broadcast(T.PositiveInfinity);
         var max = TOps.Broadcast(T.NegativeInfinity);
+        var check = TOps.Zero;
         var c = 0;
         for (; c + w <= cols; c += w)
         {
             var x = TOps.Load(ref row[c]);
-            min = TOps.Min(min, x);
-            max = TOps.Max(max, x);
+            max = TOps.MaxNative(max, x);
+            check = TOps.Add(check, TOps.Subtract(x, x));
         }
 
-        T lo = TOps.MinAcross(min), hi = TOps.MaxAcross(max);
+        var hi = TOps.MaxAcross(max);
+        var finite = T.IsFinite(TOps.SumAcross(check));
         for (; c < cols; c++)
         {
             var x = row[c];
-            lo = T.IsNaN(x) ? x : T.Min(lo, x);
-            hi = T.IsNaN(x) ? x : T.Max(hi, x);
+            finite &= T.IsFinite(x);
+            hi = T.Max(hi, x);
         }
 
-        return (lo, hi);
+        return (hi, finite);
     }
 
     /// <summary>The row's maximum; NaN anywhere makes it NaN, so overflow cannot hide.</summary>

@@ -30,10 +30,10 @@ internal static class RowSteps<T, TVec, TOps>
             TensorPrimitives.Add(row[..cols], bias, row[..cols]);
         }
 
-        // One pass before masking: a non-finite min or max means a score overflowed, which is an error where the query
-        // may attend; without mask or causal the max is also the row max the softmax needs.
-        var (tileMin, tileMax) = RowOps<T, TVec, TOps>.MinMax(row, cols);
-        if (!T.IsFinite(tileMin) || !T.IsFinite(tileMax))
+        // One pass before masking: a non-finite score means one overflowed, which is an error where the query may
+        // attend; without mask or causal the max is also the row max the softmax needs.
+        var (tileMax, finite) = RowOps<T, TVec, TOps>.MaxChecked(row, cols);
+        if (!finite)
         {
             var from = Math.Clamp(first - j0, 0, cols);
             RowOps<T, TVec, TOps>.ThrowIfAllowedOverflow(row[from..cols], mask.IsEmpty ? mask : mask[from..], last - j0 - from);

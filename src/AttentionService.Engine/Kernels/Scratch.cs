@@ -16,7 +16,11 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
         RowMax = Rent(rows);
         RowSum = Rent(rows);
         TileMax = Rent(rows * shape.KeyTiles(m));
+        Keys = new KeyTiles<T>(shape.KeyTiles(m));
     }
+
+    /// <summary>This worker's packed key tiles.</summary>
+    public KeyTiles<T> Keys { get; }
 
     public T[] Q { get; }
     /// <summary>Additive scoring's hidden-unit row, tanh(qa + ka).</summary>
@@ -33,6 +37,8 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
         {
             BufferPool.Return(array);
         }
+
+        Keys.Dispose();
     }
 
     private static T[] Rent(int length) => BufferPool.Rent<T>(Math.Max(length, 1));

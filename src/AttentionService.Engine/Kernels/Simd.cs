@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AttentionService.Engine.Kernels;
 
@@ -34,9 +35,8 @@ internal interface ISimd<TVec, T>
 
     static abstract TVec Max(TVec a, TVec b);
 
-    static abstract TVec Min(TVec a, TVec b);
-
-    static abstract T MinAcross(TVec a);
+    /// <summary>The hardware's max, one instruction: which operand a NaN yields is unspecified.</summary>
+    static abstract TVec MaxNative(TVec a, TVec b);
 
     /// <summary>2^a, element-wise.</summary>
     static abstract TVec Exp2(TVec a);
@@ -85,10 +85,7 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
     public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MinAcross(Vector512<T> a) => Simd256<T>.MinAcross(Vector256.Min(a.GetLower(), a.GetUpper()));
+    public static Vector512<T> MaxNative(Vector512<T> a, Vector512<T> b) => Vector512.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Exp2(Vector512<T> a)
@@ -98,7 +95,9 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
             return FastExp.Exp2(a.AsSingle()).As<float, T>();
         }
 
-        return Vector512.Exp(a.AsDouble() * Vector512.Create(Math.Log(2))).As<double, T>();
+        return Avx512F.IsSupported
+            ? FastExp.Exp2(a.AsDouble()).As<double, T>()
+            : Vector512.Exp(a.AsDouble() * Vector512.Create(Math.Log(2))).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -147,7 +146,7 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
+    public static Vector256<T> MaxNative(Vector256<T> a, Vector256<T> b) => Vector256.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp2(Vector256<T> a)
@@ -161,18 +160,15 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MaxAcross(Vector256<T> a) => Fold(a, max: true);
+    public static T MaxAcross(Vector256<T> a) => Fold(a);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MinAcross(Vector256<T> a) => Fold(a, max: false);
-
-    /// <summary>The largest or smallest lane; NaN in any lane gives NaN (T.Max and T.Min propagate it).</summary>
-    private static T Fold(Vector256<T> a, bool max)
+    /// <summary>The largest lane; NaN in any lane gives NaN (T.Max propagates it).</summary>
+    private static T Fold(Vector256<T> a)
     {
         var m = a.GetElement(0);
         for (var i = 1; i < Vector256<T>.Count; i++)
         {
-            m = max ? T.Max(m, a.GetElement(i)) : T.Min(m, a.GetElement(i));
+            m = T.Max(m, a.GetElement(i));
         }
 
         return m;
@@ -221,7 +217,7 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T> where T : unmanaged
     public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.Min(a, b);
+    public static Vector128<T> MaxNative(Vector128<T> a, Vector128<T> b) => Vector128.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Exp2(Vector128<T> a)
@@ -235,18 +231,15 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T> where T : unmanaged
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MaxAcross(Vector128<T> a) => Fold(a, max: true);
+    public static T MaxAcross(Vector128<T> a) => Fold(a);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MinAcross(Vector128<T> a) => Fold(a, max: false);
-
-    /// <summary>The largest or smallest lane; NaN in any lane gives NaN (T.Max and T.Min propagate it).</summary>
-    private static T Fold(Vector128<T> a, bool max)
+    /// <summary>The largest lane; NaN in any lane gives NaN (T.Max propagates it).</summary>
+    private static T Fold(Vector128<T> a)
     {
         var m = a.GetElement(0);
         for (var i = 1; i < Vector128<T>.Count; i++)
         {
-            m = max ? T.Max(m, a.GetElement(i)) : T.Min(m, a.GetElement(i));
+            m = T.Max(m, a.GetElement(i));
         }
 
         return m;
@@ -278,9 +271,7 @@ internal readonly struct SimdScalar<T> : ISimd<T, T> where T : unmanaged, IBinar
 
     public static T Max(T a, T b) => T.Max(a, b);
 
-    public static T Min(T a, T b) => T.Min(a, b);
-
-    public static T MinAcross(T a) => a;
+    public static T MaxNative(T a, T b) => T.Max(a, b);
 
     public static T Exp2(T a) => T.Exp2(a);
 
