@@ -153,7 +153,19 @@ internal static class ComputeEndpoints
         using var wire = new WireConversion<T>();
         var problem = TMapping.ToProblem(request, wire);
         // The parsed tensors are doubles in buffers up to twice their length; the engine counts its own copies.
-        var wireBytes = TMapping.Tensors(request).Sum(t => t.Shape is { } shape ? shape.Aggregate(1L, (n, d) => n * d) : 0) * (typeof(T) == typeof(double) ? 8 : 16);
+        var elements = 0L;
+        foreach (var (_, shape) in TMapping.Tensors(request))
+        {
+            var count = shape is null ? 0L : 1L;
+            foreach (var dim in shape ?? [])
+            {
+                count *= dim;
+            }
+
+            elements += count;
+        }
+
+        var wireBytes = elements * (typeof(T) == typeof(double) ? 8 : 16);
         return run.Solve(problem, wire.Errors, TMapping.FieldOf, (result, timings, slot) => AttentionJsonResult.Create(result, precision, TMapping.EncodingOf(request), timings, slot), wireBytes);
     }
 }

@@ -70,6 +70,11 @@ internal sealed class AttentionTelemetry
     public void Read(long started, TimeSpan duration, long bytes)
     {
         _bytesRead.Add(bytes);
+        if (!Source.HasListeners())
+        {
+            return;
+        }
+
         Span("attention.read", started, duration, default, new TagList { { "attention.request.bytes", bytes } });
     }
 
@@ -110,6 +115,11 @@ internal sealed class AttentionTelemetry
     public void Written(long started, TimeSpan duration, long bytes)
     {
         _bytesWritten.Add(bytes);
+        if (!Source.HasListeners())
+        {
+            return;
+        }
+
         Span("attention.write", started, duration, default, new TagList { { "attention.response.bytes", bytes } });
     }
 
