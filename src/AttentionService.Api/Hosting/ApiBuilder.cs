@@ -12,6 +12,7 @@ using AttentionService.Api.OpenApi;
 using AttentionService.Api.Telemetry;
 using AttentionService.Api.V2;
 using AttentionService.Engine;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -70,6 +71,7 @@ public static class ApiBuilder
         services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
 
         builder.AddResilience();
+        services.AddSingleton<IMemoryPoolFactory<byte>, TransportBufferPoolFactory>(); // after Kestrel's own: the last one registered is used
         services.AddRequestDecompression(); // gzip, deflate (zlib) and br bodies; the body limit applies to the decompressed bytes
         services.AddSingleton<EngineWarmup>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
