@@ -45,6 +45,11 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
             var response = httpContext.Response;
             var ct = httpContext.RequestAborted;
             var started = Stopwatch.GetTimestamp();
+            if (encoding == TensorEncoding.Base64)
+            {
+                DenseAnswers.Mark(httpContext);
+            }
+
             long flushed = 0;
             using var sink = new AnswerSink(InitialBytes(result, encoding));
             try
