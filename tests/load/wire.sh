@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Requests per second for one problem, 256 x 256 x 64 with weights, sent and answered as nested JSON and as base64
-# tensor objects, side by side in one run on loopback with wrk (apt-get install -y wrk). With BASELINE=<git ref> the
-# nested form is also measured against that commit's service (built from `git archive`), in the same run. Then, with
-# curl (median of 7): the end-to-end time of a 1024 x 1024 x 64 request answering its 1024 x 1024 weights in base64,
-# and what response compression costs or saves for an answer of about 1 MB (none, gzip and br at the fastest level).
+# tensor objects, side by side in one run on loopback with wrk (apt-get install -y wrk), each after WARMUP seconds of
+# the same load (the JIT's tiered compilation takes tens of seconds of requests to settle). Then, with curl (median of
+# 11): the end-to-end time of a 1024 x 1024 x 64 request answering its 1024 x 1024 weights in base64, and what response
+# compression costs or saves for an answer of about 1 MB (none, gzip and br at the fastest level; curl decompresses).
+# With BASELINE=<git ref> everything is measured for that commit's service too (built from `git archive`), first.
 #   bash tests/load/wire.sh                      # 10 s per form
 #   DURATION=5 BASELINE=main~1 bash tests/load/wire.sh
 set -euo pipefail
@@ -11,6 +12,7 @@ cd "$(dirname "$0")/../.."
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }
 DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-10}
 PORT=${PORT:-5098}
 N=${N:-256}
 D=${D:-64}
@@ -49,26 +51,20 @@ measure() { # $1: label, $2: body file
   [ "$status" = 200 ] || { echo "warm-up answered $status: $(head -c 300 "$work/answer")" >&2; exit 1; }
   for _ in 1 2 3 4 5; do curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary @"$2" "http://127.0.0.1:$PORT/v1/attention"; done
   echo "{\"form\":\"$1\",\"bodyBytes\":$(stat -c %s "$2"),\"answerBytes\":$(stat -c %s "$work/answer")}"
+  BODY_FILE="$2" wrk -t "$CORES" -c "$CORES" -d "${WARMUP}s" --timeout 30s -s tests/load/load.lua "http://127.0.0.1:$PORT/v1/attention" >/dev/null
   PHASE=$1 CONNECTIONS=$CORES BODY_FILE="$2" \
     wrk -t "$CORES" -c "$CORES" -d "${DURATION}s" --timeout 30s -s tests/load/load.lua "http://127.0.0.1:$PORT/v1/attention" | grep '^{'
 }
 
 dotnet publish src/AttentionService.Api -c Release -o "$work/app" -v quiet -nologo >/dev/null
-if [ -n "${BASELINE:-}" ]; then
-  mkdir -p "$work/baseline-src"
-  git archive "$BASELINE" | tar -x -C "$work/baseline-src"
-  dotnet publish "$work/baseline-src/src/AttentionService.Api" -c Release -o "$work/baseline" -v quiet -nologo >/dev/null
-  start "$work/baseline"
-  measure "nested@$BASELINE" "$work/nested.json"
-  stop
-fi
 
-timed() { # $1: label, $2: body file, $3...: extra curl arguments; prints the median of 7 total times in ms
+timed() { # $1: label, $2: body file, $3...: extra curl arguments; prints the median of 11 total times in ms
   local label=$1 body=$2; shift 2
-  for _ in 1 2; do curl -s -o /dev/null "$@" -H 'Content-Type: application/json' --data-binary @"$body" "http://127.0.0.1:$PORT/v1/attention"; done
-  for _ in 1 2 3 4 5 6 7; do
-    curl -s -o "$work/timed" -w '%{time_total} %{size_download}\n' "$@" -H 'Content-Type: application/json' --data-binary @"$body" "http://127.0.0.1:$PORT/v1/attention"
-  done | sort -n | sed -n 4p | awk -v label="$label" '{printf "{\"measure\":\"%s\",\"medianMs\":%.1f,\"answerBytes\":%d}\n", label, $1 * 1000, $2}'
+  # Expect: off, or curl waits for a 100 Continue before sending a body over 1 MiB.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do curl -s -o /dev/null "$@" -H 'Expect:' -H 'Content-Type: application/json' --data-binary @"$body" "http://127.0.0.1:$PORT/v1/attention"; done
+  for _ in $(seq 1 11); do
+    curl -s -o "$work/timed" -w '%{time_total} %{size_download}\n' "$@" -H 'Expect:' -H 'Content-Type: application/json' --data-binary @"$body" "http://127.0.0.1:$PORT/v1/attention"
+  done | sort -n | sed -n 6p | awk -v label="$label" '{printf "{\"measure\":\"%s\",\"medianMs\":%.1f,\"answerBytes\":%d}\n", label, $1 * 1000, $2}'
 }
 
 python3 - "$work" <<'PY'
@@ -83,11 +79,21 @@ json.dump({"query": obj(1024, 64), "key": obj(1024, 64), "value": obj(1024, 64),
 json.dump({"query": obj(128, 64), "key": obj(512, 64), "value": obj(512, 64), "returnWeights": True}, open(f"{work}/mb.json", "w"))
 PY
 
-start "$work/app"
-measure nested "$work/nested.json"
-measure base64 "$work/base64.json"
-timed "1024x1024x64 weights base64, end to end" "$work/big.json"
-timed "1 MB answer, identity" "$work/mb.json"
-timed "1 MB answer, gzip fastest" "$work/mb.json" -H 'Accept-Encoding: gzip'
-timed "1 MB answer, br fastest" "$work/mb.json" -H 'Accept-Encoding: br'
-stop
+all() { # $1: folder of a published service, $2: label suffix
+  start "$1"
+  measure "nested$2" "$work/nested.json"
+  measure "base64$2" "$work/base64.json"
+  timed "1024x1024x64 weights base64, end to end$2" "$work/big.json"
+  timed "1 MB answer, identity$2" "$work/mb.json"
+  timed "1 MB answer, gzip fastest$2" "$work/mb.json" --compressed -H 'Accept-Encoding: gzip'
+  timed "1 MB answer, br fastest$2" "$work/mb.json" --compressed -H 'Accept-Encoding: br'
+  stop
+}
+
+if [ -n "${BASELINE:-}" ]; then
+  mkdir -p "$work/baseline-src"
+  git archive "$BASELINE" | tar -x -C "$work/baseline-src"
+  dotnet publish "$work/baseline-src/src/AttentionService.Api" -c Release -o "$work/baseline" -v quiet -nologo >/dev/null
+  all "$work/baseline" "@$BASELINE"
+fi
+all "$work/app" ""

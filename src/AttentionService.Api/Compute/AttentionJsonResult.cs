@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AttentionService.Api.Wire;
 using AttentionService.Engine;
@@ -9,13 +10,23 @@ using Microsoft.AspNetCore.Http.Metadata;
 namespace AttentionService.Api.Compute;
 
 /// <summary>
-/// A 200 answer written from the engine's result buffers. Answers up to <see cref="BufferedBytes"/> are formatted in
+/// A 200 answer written from the engine's result buffers. Answers up to about <see cref="BufferedBytes"/> are formatted in
 /// full first, so <c>Server-Timing</c> carries parse, compute and write durations and the body has a
-/// Content-Length; larger answers stream in chunks and report the write duration as a trailer where the protocol allows.
+/// Content-Length; larger answers are formatted straight into the response's pipe, flushed in chunks, and report the
+/// write duration as a trailer where the protocol allows.
 /// </summary>
 internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
 {
     public const int BufferedBytes = 1 << 20;
+
+    /// <summary>
+    /// Room kept below <see cref="BufferedBytes"/> for the step the writer takes next (a base64 segment of 64 KiB, a row),
+    /// so the buffer never grows past the pooled size into a fresh large array.
+    /// </summary>
+    private const int SwitchMarginBytes = 128 * 1024;
+
+    /// <summary>Bytes handed to the server per flush while streaming: each flush may wait for the socket to take them.</summary>
+    private const int StreamedChunkBytes = 256 * 1024;
 
     public abstract Task ExecuteAsync(HttpContext httpContext);
 
@@ -34,34 +45,36 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
             var response = httpContext.Response;
             var ct = httpContext.RequestAborted;
             var started = Stopwatch.GetTimestamp();
-            var streaming = false;
-            long written = 0;
-            using var buffer = new PooledBufferWriter(16 * 1024);
+            if (encoding == TensorEncoding.Base64)
+            {
+                DenseAnswers.Mark(httpContext);
+            }
+
+            long flushed = 0;
+            using var sink = new AnswerSink(InitialBytes(result, encoding));
             try
             {
-                await using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+                await using var writer = new Utf8JsonWriter(sink, new JsonWriterOptions { SkipValidation = true });
                 async ValueTask Flush()
                 {
-                    await writer.FlushAsync(ct);
-                    if (!streaming)
+                    writer.Flush();
+                    if (!sink.Streaming)
                     {
-                        streaming = true;
                         StartResponse(response, timings.HeaderValue(write: null));
+                        sink.StreamTo(response.BodyWriter);
                     }
 
-                    await response.Body.WriteAsync(buffer.WrittenMemory, ct);
-                    written += buffer.WrittenCount;
-                    buffer.Clear();
+                    flushed = writer.BytesCommitted;
+                    await response.BodyWriter.FlushAsync(ct);
                 }
 
-                bool ShouldFlush() => buffer.WrittenCount + writer.BytesPending > (streaming ? 64 * 1024 : BufferedBytes);
+                bool ShouldFlush() => writer.BytesCommitted + writer.BytesPending - flushed > (sink.Streaming ? StreamedChunkBytes : BufferedBytes - SwitchMarginBytes);
                 await AttentionResponseWriter.WriteAsync(writer, result, precision, encoding, ShouldFlush, Flush);
-                await writer.FlushAsync(ct);
+                writer.Flush();
                 var write = Stopwatch.GetElapsedTime(started);
-                written += buffer.WrittenCount;
-                if (streaming)
+                if (sink.Streaming)
                 {
-                    await response.Body.WriteAsync(buffer.WrittenMemory, ct);
+                    await response.BodyWriter.FlushAsync(ct);
                     if (response.SupportsTrailers())
                     {
                         response.AppendTrailer("Server-Timing", RequestTimings.Entry("write", write));
@@ -70,17 +83,25 @@ internal abstract class AttentionJsonResult : IResult, IEndpointMetadataProvider
                 else
                 {
                     StartResponse(response, timings.HeaderValue(write));
-                    response.ContentLength = buffer.WrittenCount;
-                    await response.Body.WriteAsync(buffer.WrittenMemory, ct);
+                    response.ContentLength = sink.BufferedCount;
+                    await response.BodyWriter.WriteAsync(sink.Buffered, ct);
                 }
 
-                httpContext.RequestServices.GetRequiredService<Telemetry.AttentionTelemetry>().Written(started, Stopwatch.GetElapsedTime(started), written);
+                httpContext.RequestServices.GetRequiredService<Telemetry.AttentionTelemetry>().Written(started, Stopwatch.GetElapsedTime(started), writer.BytesCommitted);
             }
             finally
             {
                 result.Dispose();
                 slot.Dispose();
             }
+        }
+
+        /// <summary>The buffer's first size: the answer's size when it is known (base64 is 4/3 of the bytes), so it rarely grows.</summary>
+        private static int InitialBytes(AttentionResult<T> result, TensorEncoding encoding)
+        {
+            var elements = result.Output.Length + (long)(result.Weights?.Length ?? 0);
+            var estimate = encoding == TensorEncoding.Base64 ? (elements * Unsafe.SizeOf<T>() * 4 / 3) + 1024 : elements * 8;
+            return (int)Math.Clamp(estimate, 16 * 1024, BufferedBytes);
         }
 
         private static void StartResponse(HttpResponse response, string serverTiming)
