@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using csFastFloat;
 
@@ -70,71 +71,91 @@ public static class JsonNumber
     }
 
     /// <summary>
-    /// Checks the grammar and measures the number; on the way gathers its significant digits (when at most 19, so
-    /// <paramref name="exact"/>) and the power of ten they are scaled by.
+    /// Checks the grammar and measures the number; on the way gathers its digits as one integer (exact when at most 19
+    /// of them are significant, so <paramref name="exact"/>) and the power of ten they are scaled by.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Scan(ReadOnlySpan<byte> json, out ulong mantissa, out int exponent, out bool exact)
     {
+        // Every digit goes into the mantissa, leading zeros included (they add nothing) and past 19 digits too (it wraps,
+        // unused then): one multiply-add per digit and no branch on where the significant digits start. Only numbers of
+        // more than 19 digits are looked at again, to count their leading zeros.
         mantissa = 0;
         exponent = 0;
-        exact = true;
+        exact = false;
         var i = 0;
-        if (i < json.Length && json[i] == '-')
-        {
-            i++;
-        }
-
-        var significant = 0; // digits counted from the first non-zero one
-        if (i < json.Length && json[i] == '0')
-        {
-            i++;
-        }
-        else if (i < json.Length && IsDigit(json[i]))
-        {
-            while (i < json.Length && IsDigit(json[i]))
-            {
-                Accumulate(json[i], ref mantissa, ref significant, ref exponent, afterPoint: false);
-                i++;
-            }
-        }
-        else
+        if (json.IsEmpty)
         {
             return 0;
         }
 
-        if (i < json.Length && json[i] == '.')
+        if (json[0] == '-')
         {
-            i++;
-            if (i >= json.Length || !IsDigit(json[i]))
-            {
-                return 0;
-            }
+            i = 1;
+        }
 
-            while (i < json.Length && IsDigit(json[i]))
+        var first = i;
+        if ((uint)i >= (uint)json.Length || !IsDigit(json[i]))
+        {
+            return 0;
+        }
+
+        if (json[i] == '0')
+        {
+            i++; // a leading zero stands alone: "01" ends after the 0
+        }
+        else
+        {
+            while ((uint)i < (uint)json.Length && IsDigit(json[i]))
             {
-                Accumulate(json[i], ref mantissa, ref significant, ref exponent, afterPoint: true);
+                mantissa = (mantissa * 10) + (uint)(json[i] - '0');
                 i++;
             }
         }
 
-        if (i < json.Length && (json[i] | 0x20) == 'e')
+        var digits = i - first;
+        if ((uint)i < (uint)json.Length && json[i] == '.')
+        {
+            i++;
+            var fractionStart = i;
+            while (i <= json.Length - 8 && TryEightDigits(json.Slice(i, 8), out var eight))
+            {
+                mantissa = (mantissa * 100_000_000) + eight;
+                i += 8;
+            }
+
+            while ((uint)i < (uint)json.Length && IsDigit(json[i]))
+            {
+                mantissa = (mantissa * 10) + (uint)(json[i] - '0');
+                i++;
+            }
+
+            if (i == fractionStart)
+            {
+                return 0;
+            }
+
+            exponent = fractionStart - i;
+            digits += i - fractionStart;
+        }
+
+        if ((uint)i < (uint)json.Length && (json[i] | 0x20) == 'e')
         {
             i++;
             var negative = false;
-            if (i < json.Length && json[i] is (byte)'+' or (byte)'-')
+            if ((uint)i < (uint)json.Length && json[i] is (byte)'+' or (byte)'-')
             {
                 negative = json[i] == '-';
                 i++;
             }
 
-            if (i >= json.Length || !IsDigit(json[i]))
+            if ((uint)i >= (uint)json.Length || !IsDigit(json[i]))
             {
                 return 0;
             }
 
             var written = 0;
-            while (i < json.Length && IsDigit(json[i]))
+            while ((uint)i < (uint)json.Length && IsDigit(json[i]))
             {
                 written = written < 100_000 ? (written * 10) + (json[i] - '0') : written; // past 1e5 only "huge" matters
                 i++;
@@ -143,34 +164,52 @@ public static class JsonNumber
             exponent += negative ? -written : written;
         }
 
-        exact = significant <= 19;
+        exact = digits <= 19 || digits - LeadingZeros(json[first..i]) <= 19;
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(byte digit, ref ulong mantissa, ref int significant, ref int exponent, bool afterPoint)
+    /// <summary>The zero digits before the first non-zero one (the point skipped), as in <c>0.000123</c>.</summary>
+    private static int LeadingZeros(ReadOnlySpan<byte> number)
     {
-        if (significant < 19)
+        var zeros = 0;
+        foreach (var b in number)
         {
-            mantissa = (mantissa * 10) + (uint)(digit - '0');
-            if (mantissa != 0)
+            if (b == '0')
             {
-                significant++;
+                zeros++;
             }
+            else if (b != '.')
+            {
+                break;
+            }
+        }
 
-            if (afterPoint)
-            {
-                exponent--;
-            }
-        }
-        else
+        return zeros;
+    }
+
+    /// <summary>
+    /// Reads eight ASCII digits at once when all eight are digits (SWAR: one 64-bit load, a check of all eight bytes,
+    /// and three multiplies that combine digits pairwise, then pairs of pairs). The technique is fast_float's
+    /// (Daniel Lemire et al., MIT/Apache-2.0), written here for spans rather than copied.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryEightDigits(ReadOnlySpan<byte> eightBytes, out uint value)
+    {
+        var chunk = BinaryPrimitives.ReadUInt64LittleEndian(eightBytes);
+        // A byte is a digit when adding 0x46 does not reach 0x80 and subtracting 0x30 does not borrow.
+        if ((((chunk + 0x4646_4646_4646_4646) | (chunk - 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080) != 0)
         {
-            significant++; // more than 19 digits: the slow path parses the text itself
-            if (!afterPoint)
-            {
-                exponent++;
-            }
+            value = 0;
+            return false;
         }
+
+        chunk -= 0x3030_3030_3030_3030;
+        chunk = (chunk * 10) + (chunk >> 8); // each even byte: two digits as a number 0..99
+        const ulong mask = 0x0000_00FF_0000_00FF;
+        const ulong mul1 = 100 + (1_000_000UL << 32);
+        const ulong mul2 = 1 + (10_000UL << 32);
+        value = (uint)((((chunk & mask) * mul1) + (((chunk >> 16) & mask) * mul2)) >> 32);
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
