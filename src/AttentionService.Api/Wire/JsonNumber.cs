@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using csFastFloat;
 
@@ -30,13 +31,12 @@ public static class JsonNumber
 
         if (exact && mantissa <= (1UL << 53) && exponent is >= -22 and <= 22)
         {
-            double m = mantissa;
+            double m = (long)mantissa; // below 2^53: the signed conversion is exact and one instruction
             value = exponent >= 0 ? m * ExactPowers[exponent] : m / ExactPowers[-exponent];
-            if (json[0] == '-')
-            {
-                value = -value;
-            }
 
+            // The sign as a bit rather than a branch: signs alternate at random in real data.
+            var sign = (ulong)Unsafe.BitCast<bool, byte>(json[0] == '-') << 63;
+            value = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(value) | sign);
             return length;
         }
 
@@ -89,11 +89,7 @@ public static class JsonNumber
             return 0;
         }
 
-        if (json[0] == '-')
-        {
-            i = 1;
-        }
-
+        i = Unsafe.BitCast<bool, byte>(json[0] == '-'); // no branch on the sign
         var first = i;
         if ((uint)i >= (uint)json.Length || !IsDigit(json[i]))
         {
@@ -106,11 +102,7 @@ public static class JsonNumber
         }
         else
         {
-            while ((uint)i < (uint)json.Length && IsDigit(json[i]))
-            {
-                mantissa = (mantissa * 10) + (uint)(json[i] - '0');
-                i++;
-            }
+            ReadDigits(json, ref i, ref mantissa);
         }
 
         var digits = i - first;
@@ -118,17 +110,7 @@ public static class JsonNumber
         {
             i++;
             var fractionStart = i;
-            while (i <= json.Length - 8 && TryEightDigits(json.Slice(i, 8), out var eight))
-            {
-                mantissa = (mantissa * 100_000_000) + eight;
-                i += 8;
-            }
-
-            while ((uint)i < (uint)json.Length && IsDigit(json[i]))
-            {
-                mantissa = (mantissa * 10) + (uint)(json[i] - '0');
-                i++;
-            }
+            ReadDigits(json, ref i, ref mantissa);
 
             if (i == fractionStart)
             {
@@ -188,28 +170,66 @@ public static class JsonNumber
     }
 
     /// <summary>
-    /// Reads eight ASCII digits at once when all eight are digits (SWAR: one 64-bit load, a check of all eight bytes,
-    /// and three multiplies that combine digits pairwise, then pairs of pairs). The technique is fast_float's
-    /// (Daniel Lemire et al., MIT/Apache-2.0), written here for spans rather than copied.
+    /// Adds the run of digits at <paramref name="i"/> to <paramref name="mantissa"/> and moves past it, eight bytes at a
+    /// time while eight remain (a number in a tensor is always followed by at least its array's <c>]</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryEightDigits(ReadOnlySpan<byte> eightBytes, out uint value)
+    private static void ReadDigits(ReadOnlySpan<byte> json, ref int i, ref ulong mantissa)
     {
-        var chunk = BinaryPrimitives.ReadUInt64LittleEndian(eightBytes);
-        // A byte is a digit when adding 0x46 does not reach 0x80 and subtracting 0x30 does not borrow.
-        if ((((chunk + 0x4646_4646_4646_4646) | (chunk - 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080) != 0)
+        while (i <= json.Length - 8)
         {
-            value = 0;
-            return false;
+            var word = BinaryPrimitives.ReadUInt64LittleEndian(json.Slice(i, 8));
+            var others = NotDigits(word);
+            if (others == 0)
+            {
+                mantissa = (mantissa * 100_000_000) + EightDigits(word);
+                i += 8;
+                continue;
+            }
+
+            // The run ends inside this word: its n digits, moved to the word's end behind '0's, make the same sum.
+            var n = BitOperations.TrailingZeroCount(others) >> 3;
+            if (n > 0)
+            {
+                mantissa = (mantissa * PowersOfTen[n]) + EightDigits((word << (8 * (8 - n))) | (AsciiZeros >> (8 * n)));
+                i += n;
+            }
+
+            return;
         }
 
-        chunk -= 0x3030_3030_3030_3030;
-        chunk = (chunk * 10) + (chunk >> 8); // each even byte: two digits as a number 0..99
+        while ((uint)i < (uint)json.Length && IsDigit(json[i]))
+        {
+            mantissa = (mantissa * 10) + (uint)(json[i] - '0');
+            i++;
+        }
+    }
+
+    private const ulong AsciiZeros = 0x3030_3030_3030_3030;
+
+    private static ReadOnlySpan<ulong> PowersOfTen => [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+    /// <summary>
+    /// The high bit of every byte of <paramref name="word"/> that is not an ASCII digit, exact up to the first such byte
+    /// (a carry or borrow only ever runs from a non-digit to the bytes after it): adding 0x46 reaches 0x80 above '9',
+    /// subtracting 0x30 borrows below '0'. SWAR, as in fast_float (Daniel Lemire et al., MIT/Apache-2.0), rewritten here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong NotDigits(ulong word) => ((word + 0x4646_4646_4646_4646) | (word - AsciiZeros)) & 0x8080_8080_8080_8080;
+
+    /// <summary>
+    /// The number eight ASCII digits spell, first digit in the lowest byte, by three multiplies that join digits
+    /// pairwise, then pairs of pairs, then the halves (fast_float's technique, as above).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint EightDigits(ulong word)
+    {
+        word -= AsciiZeros;
+        word = (word * 10) + (word >> 8); // each even byte: two digits as a number 0..99
         const ulong mask = 0x0000_00FF_0000_00FF;
         const ulong mul1 = 100 + (1_000_000UL << 32);
         const ulong mul2 = 1 + (10_000UL << 32);
-        value = (uint)((((chunk & mask) * mul1) + (((chunk >> 16) & mask) * mul2)) >> 32);
-        return true;
+        return (uint)((((word & mask) * mul1) + (((word >> 16) & mask) * mul2)) >> 32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
