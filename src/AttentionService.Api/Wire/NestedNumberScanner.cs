@@ -112,47 +112,58 @@ public static class NestedNumberScanner
                 {
                     // An empty array: closed below with the others.
                 }
-                else if (b == '-' || (uint)(b - '0') <= 9)
+                else if (IsNumberStart(b))
                 {
-                    var read = JsonNumber.Parse(json[pos..], out double value);
-                    if (read == 0)
+                    // A run of numbers joined by bare commas, the bulk of any tensor, stays in this loop rather than going
+                    // through the whitespace and bracket checks for every element.
+                    while (true)
                     {
-                        return Syntax($"{Describe(json[pos..])} at {TensorJsonReader.PathOf(counts, depth)} is not a JSON number");
-                    }
-
-                    if (leafDepth < 0)
-                    {
-                        leafDepth = depth;
-                    }
-                    else if (leafDepth != depth && defectPath is null)
-                    {
-                        (defectPath, defectMessage) = (TensorJsonReader.PathOf(counts, depth), "is one of the numbers where arrays are expected, as elsewhere at this depth");
-                    }
-
-                    if (!double.IsFinite(value) && defectPath is null)
-                    {
-                        (defectPath, defectMessage) = (TensorJsonReader.PathOf(counts, depth), $"{Encoding.UTF8.GetString(json.Slice(pos, read))} is not a finite number");
-                    }
-
-                    counts[depth - 1]++;
-                    if (defectPath is null)
-                    {
-                        if (length == buffer.Length)
+                        var read = JsonNumber.Parse(json[pos..], out double value);
+                        if (read == 0)
                         {
-                            Grow(ref buffer, length);
+                            return Syntax($"{Describe(json[pos..])} at {TensorJsonReader.PathOf(counts, depth)} is not a JSON number");
                         }
 
-                        buffer[length] = value;
-                        if (Float32Fixups.IsMidpoint(value))
+                        if (leafDepth < 0)
                         {
-                            JsonNumber.Parse(json.Slice(pos, read), out float single);
-                            (fixups ??= new Float32Fixups()).Add(length, single);
+                            leafDepth = depth;
+                        }
+                        else if (leafDepth != depth && defectPath is null)
+                        {
+                            (defectPath, defectMessage) = (TensorJsonReader.PathOf(counts, depth), "is one of the numbers where arrays are expected, as elsewhere at this depth");
                         }
 
-                        length++;
-                    }
+                        if (!double.IsFinite(value) && defectPath is null)
+                        {
+                            (defectPath, defectMessage) = (TensorJsonReader.PathOf(counts, depth), $"{Encoding.UTF8.GetString(json.Slice(pos, read))} is not a finite number");
+                        }
 
-                    pos += read;
+                        counts[depth - 1]++;
+                        if (defectPath is null)
+                        {
+                            if (length == buffer.Length)
+                            {
+                                Grow(ref buffer, length);
+                            }
+
+                            buffer[length] = value;
+                            if (Float32Fixups.IsMidpoint(value))
+                            {
+                                JsonNumber.Parse(json.Slice(pos, read), out float single);
+                                (fixups ??= new Float32Fixups()).Add(length, single);
+                            }
+
+                            length++;
+                        }
+
+                        pos += read;
+                        if ((uint)(pos + 1) >= (uint)json.Length || json[pos] != ',' || !IsNumberStart(json[pos + 1]))
+                        {
+                            break;
+                        }
+
+                        pos++;
+                    }
                 }
                 else
                 {
@@ -228,6 +239,9 @@ public static class NestedNumberScanner
             return new NestedNumbers(data, consumed, null, null, null, fixups);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsNumberStart(byte b) => b == '-' || (uint)(b - '0') <= 9;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SkipWhitespace(ReadOnlySpan<byte> json, int pos)

@@ -21,6 +21,9 @@ internal static class Schubfach
     private static readonly UInt128[] Pow10Float64 = Powers(Float64MinK, Float64MaxK, 128).Select(g => (UInt128)g).ToArray();
 
     /// <summary>The shortest <c>digits × 10^exponent</c> equal to <paramref name="value"/> once rounded to float32; finite and &gt; 0 only.</summary>
+    // Optimized from the first call, skipping the tiers: unoptimized, Choose's generic arithmetic is a call per operator,
+    // several times slower, and on a busy machine the rejit to the optimized code can lag well behind the first answers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (uint Digits, int Exponent) ToDecimal(float value)
     {
         var bits = BitConverter.SingleToUInt32Bits(value);
@@ -55,6 +58,7 @@ internal static class Schubfach
     }
 
     /// <summary>The shortest <c>digits × 10^exponent</c> equal to <paramref name="value"/> once rounded to float64; finite and &gt; 0 only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // as above
     public static (ulong Digits, int Exponent) ToDecimal(double value)
     {
         var bits = BitConverter.DoubleToUInt64Bits(value);
@@ -92,6 +96,8 @@ internal static class Schubfach
     /// <summary>
     /// Picks the decimal from the scaled interval [lower, upper] (units of 1/4) around vb: one digit fewer when exactly one
     /// of its two neighbours at that length is inside, else the length of s = vb / 4, else the closer of s and s + 1.
+    /// Every case is computed and the answer selected arithmetically: which case applies depends on the value's bits, so
+    /// on varied data branches here are mispredicted about half the time, and that cost more than the arithmetic.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (T Digits, int Exponent) Choose<T>(T lower, T vb, T upper, int k) where T : IBinaryInteger<T>
@@ -100,28 +106,25 @@ internal static class Schubfach
         var ten = T.CreateTruncating(10);
         var forty = T.CreateTruncating(40);
         var s = vb / four;
-        if (s >= ten)
-        {
-            var sp = s / ten;
-            var upInside = lower <= forty * sp;
-            var wpInside = (forty * sp) + forty <= upper;
-            if (upInside != wpInside)
-            {
-                return (wpInside ? sp + T.One : sp, k + 1);
-            }
-        }
+        var sp = s / ten;
+        var upInside = lower <= forty * sp;
+        var wpInside = (forty * sp) + forty <= upper;
+        var shorter = (upInside ^ wpInside) & (s >= ten);
 
         var uInside = lower <= four * s;
         var wInside = (four * s) + four <= upper;
-        if (uInside != wInside)
-        {
-            return (wInside ? s + T.One : s, k);
-        }
-
         var mid = (four * s) + T.CreateTruncating(2);
-        var roundUp = vb > mid || (vb == mid && T.IsOddInteger(s));
-        return (roundUp ? s + T.One : s, k);
+        var roundUp = (vb > mid) | ((vb == mid) & T.IsOddInteger(s));
+        var up = ((uInside ^ wInside) & wInside) | (!(uInside ^ wInside) & roundUp);
+
+        var shortDigits = sp + Bit<T>(wpInside);
+        var longDigits = s + Bit<T>(up);
+        return (longDigits + ((shortDigits - longDigits) * Bit<T>(shorter)), k + (shorter ? 1 : 0));
     }
+
+    /// <summary>0 or 1 without a branch (a bool is one byte holding 0 or 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Bit<T>(bool condition) where T : IBinaryInteger<T> => T.CreateTruncating(Unsafe.BitCast<bool, byte>(condition));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint RoundToOdd(ulong g, uint cp)

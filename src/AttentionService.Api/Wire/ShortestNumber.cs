@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -14,8 +15,6 @@ public static class ShortestNumber
 {
     /// <summary>The longest number written: sign, 17 digits, point, <c>e-324</c>, and the leading zeros of <c>0.000000…</c>.</summary>
     public const int MaxLength = 32;
-
-    private static ReadOnlySpan<byte> TwoDigits => "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
     /// <summary>Writes <paramref name="value"/> into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) and returns the byte count.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is NaN or infinite: JSON has no such numbers.</exception>
@@ -58,6 +57,7 @@ public static class ShortestNumber
     }
 
     /// <summary>Writes a row as a JSON array <c>[a,b,c]</c>; <paramref name="destination"/> needs <c>2 + count × (MaxLength + 1)</c> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimized from the first row (see Schubfach.ToDecimal)
     public static int WriteArray<T>(ReadOnlySpan<T> row, Span<byte> destination) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ref var start = ref MemoryMarshal.GetReference(destination);
@@ -94,7 +94,12 @@ public static class ShortestNumber
         return 1;
     }
 
-    /// <summary>Lays out <c>digits × 10^exponent</c>: trailing zeros dropped, then plain or scientific notation.</summary>
+    /// <summary>
+    /// Lays out <c>digits × 10^exponent</c>: trailing zeros dropped, then plain or scientific notation. Digits are made
+    /// eight at a time in a register (<see cref="EightDigits"/>) and stored with 8-byte writes that may run past the
+    /// number's end: the caller's <see cref="MaxLength"/> bytes leave room, and the next number overwrites the excess.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Layout(bool negative, ulong digits, int exponent, Span<byte> destination)
     {
         while (digits % 10 == 0)
@@ -105,43 +110,41 @@ public static class ShortestNumber
 
         var count = CountDigits(digits);
         var point = count + exponent; // the decimal point sits after this many digits (<= 0: before them, with zeros)
-        var n = 0;
-        if (negative)
-        {
-            destination[n++] = (byte)'-';
-        }
-
+        destination[0] = (byte)'-';
+        var n = negative ? 1 : 0;
         if (point is > 0 and <= 21)
         {
             if (point >= count)
             {
                 // 1234500: the digits, then zeros
-                WriteDigits(digits, count, destination.Slice(n, count));
+                WriteDigits(digits, count, destination[n..]);
                 n += count;
                 destination.Slice(n, point - count).Fill((byte)'0');
                 return n + point - count;
             }
 
-            // 12.345: digits on both sides of the point
-            WriteDigits(digits, count, destination.Slice(n + 1, count));
-            destination.Slice(n + 1, point).CopyTo(destination.Slice(n, point));
+            // 12.345: the digits one place on, then those before the point moved back over the gap
+            WriteDigits(digits, count, destination[(n + 1)..]);
+            for (var i = n; i < n + point; i++)
+            {
+                destination[i] = destination[i + 1];
+            }
+
             destination[n + point] = (byte)'.';
             return n + count + 1;
         }
 
         if (point is <= 0 and > -6)
         {
-            // 0.00012345
-            destination[n++] = (byte)'0';
-            destination[n++] = (byte)'.';
-            destination.Slice(n, -point).Fill((byte)'0');
-            n -= point;
-            WriteDigits(digits, count, destination.Slice(n, count));
+            // 0.00012345: "0." and up to six zeros in one write, then the digits over the zeros not wanted
+            BinaryPrimitives.WriteUInt64LittleEndian(destination[n..], ZeroPointZeros);
+            n += 2 - point;
+            WriteDigits(digits, count, destination[n..]);
             return n + count;
         }
 
         // 1.2345e-7, 1e+21: one digit before the point
-        WriteDigits(digits, count, destination.Slice(n + 1, count));
+        WriteDigits(digits, count, destination[(n + 1)..]);
         destination[n] = destination[n + 1];
         if (count > 1)
         {
@@ -158,49 +161,62 @@ public static class ShortestNumber
         destination[n++] = scientific < 0 ? (byte)'-' : (byte)'+';
         var magnitude = (uint)Math.Abs(scientific);
         var width = magnitude >= 100 ? 3 : magnitude >= 10 ? 2 : 1;
-        WriteDigits(magnitude, width, destination.Slice(n, width));
+        WriteDigits(magnitude, width, destination[n..]);
         return n + width;
     }
 
-    /// <summary>Writes the <paramref name="count"/> decimal digits of <paramref name="value"/>, two at a time from the right.</summary>
+    /// <summary>"0.000000" as the little-endian word an 8-byte write stores.</summary>
+    private const ulong ZeroPointZeros = 0x3030_3030_3030_2E30;
+
+    /// <summary>
+    /// Writes the <paramref name="count"/> (≤ 20) decimal digits of <paramref name="value"/> as whole 8-byte words: the
+    /// first word carries the leading 1 to 8 digits, each later one 8 more. Up to 8 bytes past the digits are written.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WriteDigits(ulong value, int count, Span<byte> destination)
     {
-        var i = count;
-        while (value >= 100_000_000)
+        if (count <= 8)
         {
-            (value, var low) = Math.DivRem(value, 100_000_000);
-            Write8((uint)low, destination.Slice(i - 8, 8));
-            i -= 8;
+            WriteLeading((uint)value, count, destination);
+            return;
         }
 
-        var v = (uint)value;
-        while (v >= 100)
+        var (high, low) = Math.DivRem(value, 100_000_000);
+        if (count <= 16)
         {
-            (v, var pair) = Math.DivRem(v, 100);
-            TwoDigits.Slice((int)pair * 2, 2).CopyTo(destination.Slice(i - 2, 2));
-            i -= 2;
-        }
-
-        if (v >= 10)
-        {
-            TwoDigits.Slice((int)v * 2, 2).CopyTo(destination.Slice(i - 2, 2));
+            WriteLeading((uint)high, count - 8, destination);
         }
         else
         {
-            destination[i - 1] = (byte)('0' + v);
+            var (top, middle) = Math.DivRem(high, 100_000_000);
+            WriteLeading((uint)top, count - 16, destination);
+            BinaryPrimitives.WriteUInt64LittleEndian(destination[(count - 16)..], EightDigits((uint)middle));
         }
+
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[(count - 8)..], EightDigits((uint)low));
     }
 
-    private static void Write8(uint value, Span<byte> destination)
+    /// <summary>The last <paramref name="count"/> of the eight digits of <paramref name="value"/>, at the start of an 8-byte write.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteLeading(uint value, int count, Span<byte> destination) =>
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, EightDigits(value) >> (8 * (8 - count)));
+
+    /// <summary>
+    /// The eight ASCII digits of <paramref name="value"/> (&lt; 10^8, zero-padded) as a little-endian word, first digit in
+    /// the lowest byte. SWAR: split into two 4-digit halves (one division), then every lane at once into 2-digit and
+    /// 1-digit halves by multiplying with reciprocals (x·10486 &gt;&gt; 20 = x / 100 for x &lt; 10^4, x·103 &gt;&gt; 10 = x / 10
+    /// for x &lt; 100; the tests check every value), instead of a division per digit or pair.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong EightDigits(uint value)
     {
         var (high, low) = Math.DivRem(value, 10_000);
-        var (a, b) = Math.DivRem(high, 100);
-        var (c, d) = Math.DivRem(low, 100);
-        TwoDigits.Slice((int)a * 2, 2).CopyTo(destination);
-        TwoDigits.Slice((int)b * 2, 2).CopyTo(destination[2..]);
-        TwoDigits.Slice((int)c * 2, 2).CopyTo(destination[4..]);
-        TwoDigits.Slice((int)d * 2, 2).CopyTo(destination[6..]);
+        var x = high | ((ulong)low << 32);                               // two lanes of 32 bits: 4 digits each
+        var hundreds = ((x * 10486) >> 20) & 0x0000_007F_0000_007F;
+        x = hundreds | ((x - (hundreds * 100)) << 16);                   // four lanes of 16 bits: 2 digits each
+        var tens = ((x * 103) >> 10) & 0x000F_000F_000F_000F;
+        x = tens | ((x - (tens * 10)) << 8);                             // eight bytes: 1 digit each
+        return x | 0x3030_3030_3030_3030;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -130,6 +130,34 @@ public class ShortestNumberTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EightDigits_AreTheDigitsOfEveryValueBelowTenToTheEight()
+    {
+        // The SWAR digit split divides by multiplying with reciprocals; this checks them on every input they get.
+        var failures = 0L;
+        Parallel.For(0, 100, part =>
+        {
+            for (var value = (uint)part * 1_000_000; value < (uint)(part + 1) * 1_000_000; value++)
+            {
+                var word = ShortestNumber.EightDigits(value);
+                var back = 0u;
+                var allDigits = true;
+                for (var k = 0; k < 8; k++)
+                {
+                    var digit = (uint)((word >> (8 * k)) & 0xFF) - '0';
+                    allDigits &= digit <= 9;
+                    back = (back * 10) + digit;
+                }
+
+                if (!allDigits || back != value)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        failures.ShouldBe(0);
+    }
+
+    [Fact]
     public void Row_IsAJsonArrayOfTheNumbers()
     {
         var buffer = new byte[2 + (3 * (ShortestNumber.MaxLength + 1))];
