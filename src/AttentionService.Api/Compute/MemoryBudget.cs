@@ -1,5 +1,6 @@
 using System.Runtime;
 using AttentionService.Api.Hosting;
+using AttentionService.Engine;
 using Microsoft.Extensions.Options;
 
 namespace AttentionService.Api.Compute;
@@ -70,6 +71,7 @@ internal sealed class MemoryBudget(IOptions<AttentionOptions> options)
     /// <summary>Records an allocation that failed: readiness fails from now until the memory is back.</summary>
     public void ReportOutOfMemory()
     {
+        BufferPool.TrimLarge(); // the engine's kept result buffers are the first memory that can go
         lock (_recovery)
         {
             _lastRecoveryCheck = Environment.TickCount64; // not ready for at least one check interval
