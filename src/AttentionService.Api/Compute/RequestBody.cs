@@ -56,6 +56,14 @@ internal static class RequestBody
         var reader = request.BodyReader;
         CancellationTokenSource? timeout = null;
         CancellationTokenRegistration stopRead = default;
+        void StartDeadline()
+        {
+            if (timeout is null)
+            {
+                timeout = new CancellationTokenSource(deadline ?? Timeout.InfiniteTimeSpan);
+                stopRead = timeout.Token.Register(reader.CancelPendingRead);
+            }
+        }
 
         try
         {
@@ -63,12 +71,7 @@ internal static class RequestBody
             {
                 if (!reader.TryRead(out var result))
                 {
-                    if (timeout is null)
-                    {
-                        timeout = new CancellationTokenSource(deadline ?? Timeout.InfiniteTimeSpan);
-                        stopRead = timeout.Token.Register(reader.CancelPendingRead);
-                    }
-
+                    StartDeadline();
                     result = await reader.ReadAsync(context.RequestAborted);
                 }
 
@@ -106,12 +109,7 @@ internal static class RequestBody
 
                             // Part of the body has been sent: take the rest without keeping it (the deadline and the
                             // minimum rate still apply), so the client reads the refusal instead of a reset connection.
-                            if (timeout is null && !result.IsCompleted)
-                            {
-                                timeout = new CancellationTokenSource(deadline ?? Timeout.InfiniteTimeSpan);
-                                stopRead = timeout.Token.Register(reader.CancelPendingRead);
-                            }
-
+                            StartDeadline();
                             while (!result.IsCompleted && !result.IsCanceled)
                             {
                                 result = await reader.ReadAsync(context.RequestAborted);
