@@ -75,7 +75,6 @@ public static class ApiBuilder
 
         builder.AddResilience();
         services.AddSingleton<IMemoryPoolFactory<byte>, TransportBufferPoolFactory>(); // after Kestrel's own: the last one registered is used
-        services.AddRequestDecompression(); // gzip, deflate (zlib) and br bodies; the body limit applies to the decompressed bytes
         services.AddSingleton<EngineWarmup>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineWarmup>());
         services.AddHealthChecks().AddCheck<EngineWarmup>("engine", tags: [HealthEndpoints.ReadyTag]);
