@@ -13,6 +13,7 @@ public sealed class OtlpCollector : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _arrived = new(0);
     private readonly Task _loop;
     private int _disposed;
 
@@ -54,6 +55,7 @@ public sealed class OtlpCollector : IDisposable
             {
                 await context.Request.InputStream.CopyToAsync(body);
                 Exports.Enqueue((context.Request.Url!.AbsolutePath, body.ToArray()));
+                _arrived.Release();
             }
 
             context.Response.StatusCode = 200;
@@ -66,8 +68,9 @@ public sealed class OtlpCollector : IDisposable
     /// <summary>Waits (bounded) until an export to <paramref name="path"/> satisfies <paramref name="condition"/>.</summary>
     public async Task<byte[]?> WaitForAsync(string path, Func<byte[], bool> condition, TimeSpan timeout)
     {
+        // Looks again each time an export arrives, until one fits or the time is up.
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        do
         {
             foreach (var (p, body) in Exports)
             {
@@ -76,9 +79,8 @@ public sealed class OtlpCollector : IDisposable
                     return body;
                 }
             }
-
-            await Task.Delay(100);
         }
+        while (deadline - DateTime.UtcNow is { Ticks: > 0 } left && await _arrived.WaitAsync(left));
 
         return null;
     }
@@ -103,5 +105,6 @@ public sealed class OtlpCollector : IDisposable
         }
 
         _stop.Dispose();
+        _arrived.Dispose();
     }
 }
