@@ -51,7 +51,7 @@ public class KestrelServiceFactory : AttentionServiceFactory
     public static KeyValuePair<string, string?> Setting(string key, object value) =>
         new(key, Convert.ToString(value, CultureInfo.InvariantCulture));
 
-    /// <summary>A scaled-dot problem of n queries and keys of d numbers, without weights: about 0.14 s per million n·m on the scalar path.</summary>
+    /// <summary>A scaled-dot problem of n queries and keys of d numbers, without weights: on the scalar path, once compiled, about 0.015 s per million n·m at d = 8 (here).</summary>
     public static StringContent SlowProblem(int n, int d = 8)
     {
         var rng = new Random(n);

@@ -1,9 +1,9 @@
 using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using AttentionService.Api.Logging;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using Serilog.Core;
 using Serilog.Events;
 
 namespace AttentionService.Api.Tests;
@@ -86,75 +86,80 @@ public class LoggingTests
     {
         var buffer = new LogBuffer();
         using var gate = new ManualResetEventSlim();
-        var stuck = new StuckSink(gate);
+        var console = new StuckStream(gate);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using (var logger = new LoggerConfiguration().WriteTo.Async(a => a.Sink(stuck), bufferSize: 4, blockWhenFull: false, monitor: buffer).CreateLogger())
+        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, capacity: 4, buffer);
+        using (var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
         {
+            logger.Information("first");
+            console.Entered.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue(); // the writer is now stuck in the console
             for (var i = 0; i < 100; i++)
             {
                 logger.Information("event {Number}", i);
             }
 
             clock.Stop();
-            buffer.Dropped.ShouldBeGreaterThanOrEqualTo(100 - 4 - 1);
-            buffer.Queued.ShouldBeLessThanOrEqualTo(4);
+            buffer.Dropped.ShouldBe(100 - 4);
+            buffer.Queued.ShouldBe(4);
             gate.Set();
         }
 
-        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5)); // the writer never waited for the stuck console
-        buffer.Dropped.ShouldBe(100 - stuck.Written);
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5)); // the logger never waited for the stuck console
+        var lines = Encoding.UTF8.GetString(console.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(1 + 4);
+        lines[1].ShouldContain("\"Number\":0}");
+        buffer.Queued.ShouldBe(0);
     }
 
     [Fact]
-    public void BatchedConsole_WritesEveryLineInOrder_InFewerWritesThanEvents()
+    public void BufferedConsole_WritesEveryLineInOrder_InFewerWritesThanEvents()
     {
         var buffer = new LogBuffer();
-        using var producing = new ManualResetEventSlim();
-        var console = new CountingWriter(producing);
+        var console = new CountingStream();
         const int Events = 2000;
-        var sink = new BatchedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), () => console);
-        using (var logger = new LoggerConfiguration().WriteTo.Async(a => a.Sink(sink), bufferSize: Events, blockWhenFull: true, monitor: buffer).CreateLogger())
+        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, Events, buffer);
+        using (var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
         {
             for (var i = 0; i < Events; i++)
             {
-                logger.Information("event {Number}", i);
+                logger.Information("event {Number} {Text}", i, "ünïcödé 𝄞");
             }
-
-            producing.Set();
         }
 
-        // Disposing the logger drains the buffer and disposes the sink, which writes what it still holds.
-        var lines = console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // Disposing the logger disposes the sink, which writes what it still holds.
+        var lines = Encoding.UTF8.GetString(console.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines.Length.ShouldBe(Events);
         for (var i = 0; i < Events; i++)
         {
-            lines[i].ShouldContain($"\"Number\":{i}}}");
+            lines[i].ShouldContain($"\"Number\":{i},\"Text\":\"ünïcödé 𝄞\"");
         }
 
-        // The first write waits until every event is queued; the rest go out in batches of up to 32 KB or 50 ms.
-        console.Writes.ShouldBeLessThan(Events / 10);
+        // One write every 20 ms, or when half the capacity is held.
+        console.Writes.ShouldBeLessThan(Events / 50);
+        buffer.Dropped.ShouldBe(0);
     }
 
-    private sealed class CountingWriter(ManualResetEventSlim producing) : StringWriter
+    private sealed class CountingStream : MemoryStream
     {
         public int Writes;
 
-        public override void Write(char[] buffer, int index, int count)
+        public override void Write(byte[] buffer, int offset, int count)
         {
-            producing.Wait(TimeSpan.FromSeconds(10));
             Writes++;
-            base.Write(buffer, index, count);
+            base.Write(buffer, offset, count);
         }
     }
 
-    private sealed class StuckSink(ManualResetEventSlim gate) : ILogEventSink
+    /// <summary>A console that takes nothing until the gate opens.</summary>
+    private sealed class StuckStream(ManualResetEventSlim gate) : MemoryStream
     {
-        public int Written;
+        public ManualResetEventSlim Entered { get; } = new();
 
-        public void Emit(LogEvent logEvent)
+        public override void Write(byte[] buffer, int offset, int count)
         {
+            Entered.Set();
             gate.Wait(TimeSpan.FromSeconds(10));
-            Interlocked.Increment(ref Written);
+            base.Write(buffer, offset, count);
         }
     }
 }

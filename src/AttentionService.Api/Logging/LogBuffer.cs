@@ -1,42 +1,24 @@
-using Serilog.Sinks.Async;
-
 namespace AttentionService.Api.Logging;
 
 /// <summary>
-/// Watches the bounded buffer in front of the console sink: how many events wait, and how many were dropped because
-/// the console could not keep up (the request thread never waits for the console). Read by the
-/// <c>attention.log.dropped</c> and <c>attention.log.queued</c> metrics.
+/// The counts of the bounded buffer in front of the console (<see cref="BufferedConsoleSink"/>): how many events wait,
+/// and how many were dropped because the console could not keep up (the request thread never waits for the console).
+/// Read by the <c>attention.log.dropped</c> and <c>attention.log.queued</c> metrics.
 /// </summary>
-internal sealed class LogBuffer : IAsyncLogEventSinkMonitor
+internal sealed class LogBuffer
 {
-    private IAsyncLogEventSinkInspector? _inspector;
-    private long _droppedBefore;
+    private long _queued;
+    private long _dropped;
 
     /// <summary>Events dropped since start.</summary>
-    public long Dropped => _droppedBefore + (_inspector?.DroppedMessagesCount ?? 0);
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Events waiting to be written now.</summary>
-    public long Queued
-    {
-        get
-        {
-            try
-            {
-                return _inspector?.Count ?? 0;
-            }
-            catch (ObjectDisposedException)
-            {
-                return 0;
-            }
-        }
-    }
+    public long Queued => Interlocked.Read(ref _queued);
 
-    public void StartMonitoring(IAsyncLogEventSinkInspector inspector) => _inspector = inspector;
+    /// <summary>Counts one more dropped event.</summary>
+    internal void Drop() => Interlocked.Increment(ref _dropped);
 
-    public void StopMonitoring(IAsyncLogEventSinkInspector inspector)
-    {
-        ArgumentNullException.ThrowIfNull(inspector);
-        _droppedBefore += inspector.DroppedMessagesCount;
-        _inspector = null;
-    }
+    /// <summary>How many events the sink holds now.</summary>
+    internal void Held(long events) => Interlocked.Exchange(ref _queued, events);
 }

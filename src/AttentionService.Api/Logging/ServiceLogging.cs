@@ -3,6 +3,8 @@ using System.Globalization;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog.Settings.Configuration;
 
 namespace AttentionService.Api.Logging;
@@ -20,8 +22,8 @@ internal static class ServiceLogging
 
     /// <summary>
     /// Levels from the <c>Serilog</c> section; readable text in Development and compact JSON (CLEF) otherwise, through
-    /// a bounded buffer that drops rather than blocks when the console falls behind (<c>Attention:Logging:BufferSize</c>
-    /// events, 10000 by default); the JSON lines reach the console in batches (<see cref="BatchedConsoleSink"/>).
+    /// a bounded queue that drops rather than blocks when the console falls behind (<c>Attention:Logging:BufferSize</c>
+    /// events, 10000 by default); the lines reach the console in batches (<see cref="BufferedConsoleSink"/>).
     /// Providers registered with Microsoft.Extensions.Logging (the tests' capture) still receive every event.
     /// </summary>
     public static WebApplicationBuilder AddServiceLogging(this WebApplicationBuilder builder)
@@ -35,18 +37,17 @@ internal static class ServiceLogging
 
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<LogBuffer>();
+        builder.Services.TryAddSingleton(LogOutput.StandardOutput);
         builder.Services.AddSerilog(
             (services, configuration) => configuration
                 .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(typeof(Log).Assembly) { SectionName = "Serilog" })
                 .Enrich.FromLogContext()
                 .Filter.ByExcluding(IsExpectedUnreadiness)
-                .WriteTo.Async(
-                    console => _ = development
-                        ? console.Console(outputTemplate: TextTemplate, formatProvider: CultureInfo.InvariantCulture)
-                        : console.Sink(new BatchedConsoleSink(new CompactJsonFormatter())),
-                    bufferSize: bufferSize,
-                    blockWhenFull: false,
-                    monitor: services.GetRequiredService<LogBuffer>()),
+                .WriteTo.Sink(new BufferedConsoleSink(
+                    development ? new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture) : new CompactJsonFormatter(),
+                    services.GetRequiredService<LogOutput>().Stream,
+                    bufferSize,
+                    services.GetRequiredService<LogBuffer>())),
             preserveStaticLogger: true,
             writeToProviders: true);
         return builder;
