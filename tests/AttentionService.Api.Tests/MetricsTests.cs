@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using AttentionService.Api.Telemetry;
+using AttentionService.Api.Tests.V2;
 
 namespace AttentionService.Api.Tests;
 
@@ -107,6 +108,27 @@ public class MetricsTests(AttentionServiceFactory factory)
     [InlineData(500, null, null)]
     public void RefusalReason_IsNamedByTheHandler_OrByTheStatus(int status, string? named, string? reason) =>
         AttentionTelemetry.RefusalReason(status, named).ShouldBe(reason);
+
+    [Fact]
+    public async Task Metrics_V2Inference_CountsItsAnswerBytes_BinaryOutputsIncluded()
+    {
+        var client = factory.CreateClient();
+        var before = await MetricsScrape.ReadAsync(client);
+        Tensor[] inputs =
+        [
+            Tensor.Fp32("query", [1, 3], [1, 2, 3]),
+            Tensor.Fp32("key", [2, 3], [4, 6, 8, 5, 7, 9]),
+            Tensor.Fp32("value", [2, 2], [1, 0, 0, 1]),
+        ];
+
+        using var response = await client.PostAsync("/v2/models/attention/infer", V2Client.Request(inputs, outputs: [("weights", true), ("output", false)]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var written = (await response.Content.ReadAsByteArrayAsync()).Length;
+        var after = await MetricsScrape.ReadAsync(client);
+        (after["attention_response_body_bytes_total"] - before["attention_response_body_bytes_total"]).ShouldBe(written);
+        written.ShouldBeGreaterThan(2 * sizeof(float)); // the JSON header and the binary weights
+    }
 }
 
 /// <summary><c>Attention:Telemetry:Prometheus=false</c>: <c>/metrics</c> is gone, the rest answers.</summary>

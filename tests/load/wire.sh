@@ -2,8 +2,10 @@
 # Requests per second for one problem, 256 x 256 x 64 with weights, sent and answered as nested JSON and as base64
 # tensor objects, side by side in one run on loopback with wrk (apt-get install -y wrk), each after WARMUP seconds of
 # the same load (the JIT's tiered compilation takes tens of seconds of requests to settle). Then, with curl (median of
-# 11): the end-to-end time of a 1024 x 1024 x 64 request answering its 1024 x 1024 weights in base64, and what response
-# compression costs or saves for an answer of about 1 MB (none, gzip and br at the fastest level; curl decompresses).
+# 21, a new connection each): the end-to-end time of a 1024 x 1024 x 64 request answering its 1024 x 1024 weights in
+# base64, and what response compression costs or saves for an answer of about 1 MB (none, gzip and br at the fastest
+# level; curl decompresses). curl receives every byte and discards it: writing the 5.9 MB answer to a file would time
+# the client's disk (nginx serving the same bytes as a static file took 3.4 ms to /dev/null and 11.2 ms to a file).
 # With BASELINE=<git ref> everything is measured for that commit's service too (built from `git archive`), first.
 #   bash tests/load/wire.sh                      # 10 s per form
 #   DURATION=5 BASELINE=main~1 bash tests/load/wire.sh
@@ -58,13 +60,14 @@ measure() { # $1: label, $2: body file
 
 dotnet publish src/AttentionService.Api -c Release -o "$work/app" -v quiet -nologo >/dev/null
 
-timed() { # $1: label, $2: body file, $3...: extra curl arguments; prints the median of 11 total times in ms
+timed() { # $1: label, $2: body file, $3...: extra curl arguments; prints the median of 21 total times in ms
   local label=$1 body=$2; shift 2
   # Expect: off, or curl waits for a 100 Continue before sending a body over 1 MiB.
   for _ in 1 2 3 4 5 6 7 8 9 10; do curl -s -o /dev/null "$@" -H 'Expect:' -H 'Content-Type: application/json' --data-binary @"$body" "http://127.0.0.1:$PORT/v1/attention"; done
-  for _ in $(seq 1 11); do
-    curl -s -o "$work/timed" -w '%{time_total} %{size_download}\n' "$@" -H 'Expect:' -H 'Content-Type: application/json' --data-binary @"$body" "http://127.0.0.1:$PORT/v1/attention"
-  done | sort -n | sed -n 6p | awk -v label="$label" '{printf "{\"measure\":\"%s\",\"medianMs\":%.1f,\"answerBytes\":%d}\n", label, $1 * 1000, $2}'
+  for _ in $(seq 1 21); do
+    curl -s -o /dev/null -w '%{time_total} %{size_download} %{http_code}\n' "$@" -H 'Expect:' -H 'Content-Type: application/json' --data-binary @"$body" "http://127.0.0.1:$PORT/v1/attention"
+  done | sort -n | awk -v label="$label" '$3 != 200 { bad++ } { t[NR] = $1; size = $2 }
+    END { printf "{\"measure\":\"%s\",\"medianMs\":%.1f,\"answerBytes\":%d,\"non200\":%d}\n", label, t[11] * 1000, size, bad }'
 }
 
 python3 - "$work" <<'PY'

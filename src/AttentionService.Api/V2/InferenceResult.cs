@@ -100,24 +100,28 @@ internal sealed class InferenceResult<T>(ModelRequest request, AttentionResult<T
             writer.WriteEndArray();
             writer.WriteEndObject();
             await writer.FlushAsync(ct);
+            var binaryBytes = outputs.Where(o => o.Binary).Sum(o => (long)o.Tensor.Length * Unsafe.SizeOf<T>());
             if (streaming)
             {
                 await response.Body.WriteAsync(buffer.WrittenMemory, ct);
-                return;
+            }
+            else
+            {
+                Start(response, binary ? "application/octet-stream" : "application/json", timings.HeaderValue(Stopwatch.GetElapsedTime(started)));
+                response.ContentLength = buffer.WrittenCount + binaryBytes;
+                if (binary)
+                {
+                    response.Headers[InferenceBody.HeaderLength] = buffer.WrittenCount.ToString(CultureInfo.InvariantCulture);
+                }
+
+                await response.Body.WriteAsync(buffer.WrittenMemory, ct);
+                foreach (var (_, _, tensor) in outputs.Where(o => o.Binary))
+                {
+                    await WriteBytesAsync(response, tensor, ct);
+                }
             }
 
-            Start(response, binary ? "application/octet-stream" : "application/json", timings.HeaderValue(Stopwatch.GetElapsedTime(started)));
-            response.ContentLength = buffer.WrittenCount + outputs.Where(o => o.Binary).Sum(o => (long)o.Tensor.Length * Unsafe.SizeOf<T>());
-            if (binary)
-            {
-                response.Headers[InferenceBody.HeaderLength] = buffer.WrittenCount.ToString(CultureInfo.InvariantCulture);
-            }
-
-            await response.Body.WriteAsync(buffer.WrittenMemory, ct);
-            foreach (var (_, _, tensor) in outputs.Where(o => o.Binary))
-            {
-                await WriteBytesAsync(response, tensor, ct);
-            }
+            httpContext.RequestServices.GetRequiredService<Telemetry.AttentionTelemetry>().Written(started, Stopwatch.GetElapsedTime(started), writer.BytesCommitted + binaryBytes);
         }
         finally
         {
