@@ -170,7 +170,7 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
         var d = Scoring == Scoring.Additive ? a : Scoring == Scoring.General ? dk : dq;
         var preparedQueries = Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.General or Scoring.Additive ? rows * d : 0;
         var preparedKeys = Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.Additive ? keyRows * d : 0;
-        var packedKeys = Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, m, d);
+        var packedKeys = Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, options.MaxDegreeOfParallelism, m, d);
         var packedValues = ProblemSize.PackedValues(kvHeads, m, dv);
         var weights = ReturnsWeights ? rows * m : 0;
         var topK = rows * (Variants?.WeightsTopK ?? 0);
@@ -180,7 +180,7 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
             ("the top-k weights, B·H·n·k", topK),
             ("the prepared queries", preparedQueries),
             ("the prepared keys", preparedKeys),
-            ("the packed keys", packedKeys),
+            ("a packed key tile", Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeyTile(m, d)),
             ("the packed values", packedValues));
         long inputs = Query.Length + Key.Length + Value.Length + (Bias?.Length ?? 0) + (W?.Length ?? 0) + (Wq?.Length ?? 0) + (Wk?.Length ?? 0) + (V?.Length ?? 0);
         var transposed = Scoring == Scoring.Additive ? (long)a * Math.Max(dq, dk) : 0;

@@ -159,14 +159,14 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
         int n = Query.Dim(-2), e = Query.Dim(-1), m = Key.Dim(-2), heads = Math.Max(NumHeads, 1), hd = e / heads;
         var headWeights = ComputesWeights ? batch * heads * n * m : 0;
         var keyLengthMask = KeyLengths is null ? 0 : batch * n * m;
-        var packedKeys = ProblemSize.PackedKeys(batch * heads, m, hd);
+        var packedKeys = ProblemSize.PackedKeys(batch * heads, options.MaxDegreeOfParallelism, m, hd);
         var packedValues = ProblemSize.PackedValues(batch * heads, m, hd);
         var (largest, name) = ProblemSize.Largest(
             ("the projected queries and the output, B·n·e", batch * n * e),
             ("the projected keys and values, B·m·e", batch * m * e),
             ("the weights per head, B·numHeads·n·m", headWeights),
             ("the key-length mask, B·n·m", keyLengthMask),
-            ("the packed keys", packedKeys),
+            ("a packed key tile", ProblemSize.PackedKeyTile(m, hd)),
             ("the packed values", packedValues));
         long inputs = Query.Length + Key.Length + Value.Length + QProjWeight.Length + KProjWeight.Length + VProjWeight.Length + OutProjWeight.Length
             + (QProjBias?.Length ?? 0) + (KProjBias?.Length ?? 0) + (VProjBias?.Length ?? 0) + (OutProjBias?.Length ?? 0) + (Bias?.Length ?? 0);

@@ -5,7 +5,7 @@ namespace AttentionService.Engine;
 /// <summary>What a problem will cost before it is paid for: every count the engine's limits are checked against.</summary>
 /// <param name="Scores">Scores computed, <c>B·H·n·m</c>.</param>
 /// <param name="ReturnedWeights">Weights returned: <see cref="Scores"/>, or 0 when the weights are not asked for.</param>
-/// <param name="LargestBuffer">Elements of the largest buffer the engine will rent (output, weights, projections, packed keys).</param>
+/// <param name="LargestBuffer">Elements of the largest buffer the engine will rent (output, weights, projections, packed values).</param>
 /// <param name="LargestBufferName">What that buffer is, for messages.</param>
 /// <param name="AdditiveUnits">Hidden units <c>a</c> of additive scoring; 0 for the other scorings.</param>
 /// <param name="Shapes">The shapes that determine the counts, for messages (<c>query [1, 3], key [2, 3]</c>).</param>
@@ -24,12 +24,15 @@ public readonly record struct ProblemSize(long Scores, long ReturnedWeights, lon
         return (largest.Elements, largest.Name);
     }
 
-    /// <summary>Elements of the keys packed transposed per tile, padded as on the widest path (the most padding).</summary>
-    internal static long PackedKeys(long heads, int m, int d)
-    {
-        var shape = Widest(m, 1);
-        return heads * shape.KeyTiles(m) * d * shape.KeyTilePadded;
-    }
+    /// <summary>
+    /// Elements of the keys packed transposed per tile, padded as on the widest path (the most padding): each worker
+    /// holds the tiles of the one head it is working on (<c>KeyTiles</c>), so at most <paramref name="workers"/> heads'
+    /// worth at once, not every head's.
+    /// </summary>
+    internal static long PackedKeys(long heads, int workers, int m, int d) => Math.Min(heads, Math.Max(workers, 1)) * PackedKeyTile(m, d) * Widest(m, 1).KeyTiles(m);
+
+    /// <summary>Elements of one packed key tile: the largest buffer the packed keys take.</summary>
+    internal static long PackedKeyTile(int m, int d) => (long)d * Widest(m, 1).KeyTilePadded;
 
     /// <summary>Elements of values whose rows are padded to whole vectors of the widest path.</summary>
     internal static long PackedValues(long heads, int m, int dv) => heads * m * Widest(m, dv).DvPadded;

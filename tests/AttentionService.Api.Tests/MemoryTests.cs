@@ -21,6 +21,13 @@ public class MemoryTests(ITestOutputHelper output)
     /// <summary>768 MiB: the heap limit the runtime picks under the deployments' 1 GiB container limit.</summary>
     private const long HeapHardLimit = 0x30000000;
 
+    /// <summary>
+    /// 1 GiB: the deployments' container limit, which the process must stay under. The managed heap cannot pass
+    /// <see cref="HeapHardLimit"/> (the runtime enforces it); the process's resident memory is that heap plus the
+    /// runtime's own, and with the heap near its limit it was measured at 745 to 770 MiB.
+    /// </summary>
+    private const long ContainerLimit = 0x40000000;
+
     private static readonly int[] Expected = [200, 413, 422, 503];
 
     [Fact]
@@ -73,11 +80,11 @@ public class MemoryTests(ITestOutputHelper output)
         var peak = app.PeakResidentBytes();
         var byStatus = answers.GroupBy(a => a).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} × {g.Key}");
         output.WriteLine($"{waves * concurrent} requests of {body.Length / 1e6:0.0} MB ({waves} waves of {concurrent} at once) in {elapsed.TotalSeconds:0.0} s: {string.Join(", ", byStatus)}");
-        output.WriteLine($"peak RSS (VmHWM) {peak / 1048576.0:0} MiB against the {HeapHardLimit / 1048576} MiB heap hard limit; RSS now {app.ResidentBytes() / 1048576.0:0} MiB, {baseline / 1048576.0:0} MiB once ready");
+        output.WriteLine($"peak RSS (VmHWM) {peak / 1048576.0:0} MiB under the {HeapHardLimit / 1048576} MiB heap hard limit of a {ContainerLimit / 1048576} MiB container; RSS now {app.ResidentBytes() / 1048576.0:0} MiB, {baseline / 1048576.0:0} MiB once ready");
 
         answers.Where(a => !Expected.Any(status => a == status.ToString(CultureInfo.InvariantCulture))).ShouldBeEmpty(app.Tail());
         answers.ShouldContain("200");
-        peak.ShouldBeLessThan(HeapHardLimit);
+        peak.ShouldBeLessThan(ContainerLimit);
     }
 
     [Fact]

@@ -36,4 +36,23 @@ public class BufferPoolTests
         small.Validate(Problem(false)).ShouldBeEmpty();
         small.Validate(Problem(true)).Single().Limit.ShouldBe(nameof(AttentionEngineOptions.MaxProblemBytes));
     }
+
+    [Fact]
+    public void Measure_CountsPackedKeysForTheWorkers_NotForEveryHead()
+    {
+        // A worker packs the key tiles of the head it is on: more heads add their inputs, outputs and packed values,
+        // never more packed keys (one worker here).
+        var engine = new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = 1 });
+        const int N = 64, M = 1024, D = 64;
+        long Bytes(int heads) => engine.Measure(new AttentionProblem<float>
+        {
+            Query = TensorData.Wrap(new float[heads * N * D], 1, heads, N, D),
+            Key = TensorData.Wrap(new float[heads * M * D], 1, heads, M, D),
+            Value = TensorData.Wrap(new float[heads * M * D], 1, heads, M, D),
+            ReturnWeights = false,
+        }).Bytes;
+
+        var perHead = ((2L * N * D) + (3L * M * D)) * sizeof(float); // query, output; key, value, packed value
+        (Bytes(16) - Bytes(8)).ShouldBe(8 * perHead);
+    }
 }
