@@ -139,6 +139,22 @@ public class LoggingTests
         buffer.Dropped.ShouldBe(0);
     }
 
+    [Fact]
+    public void BufferedConsole_AfterDisposal_TakesEventsWithoutThrowing_AndWritesNoMore()
+    {
+        var console = new CountingStream();
+        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, capacity: 2, new LogBuffer());
+        sink.Dispose();
+        var written = console.Length;
+
+        for (var i = 0; i < 5; i++)
+        {
+            Should.NotThrow(() => sink.Emit(new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Information, null, new Serilog.Parsing.MessageTemplateParser().Parse("late {N}"), [])));
+        }
+
+        console.Length.ShouldBe(written);
+    }
+
     private sealed class CountingStream : MemoryStream
     {
         public int Writes;

@@ -97,10 +97,9 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
         if (!_writer.Join(DisposeTimeout))
         {
             SelfLog.WriteLine("The console took no log lines for {0}; {1} events were not written", DisposeTimeout, _heldEvents);
-            return;
         }
 
-        _wake.Dispose();
+        // _wake stays undisposed: a thread still logging after disposal may set it (its events are not written).
     }
 
     private void WriteLoop()
