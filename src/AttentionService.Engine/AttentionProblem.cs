@@ -170,7 +170,7 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
         var d = Scoring == Scoring.Additive ? a : Scoring == Scoring.General ? dk : dq;
         var preparedQueries = Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.General or Scoring.Additive ? rows * d : 0;
         var preparedKeys = Scoring is Scoring.Cosine or Scoring.Pearson or Scoring.Additive ? keyRows * d : 0;
-        var packedKeys = Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(kvHeads, options.MaxDegreeOfParallelism, m, d);
+        var packedKeys = Scoring == Scoring.Additive ? 0 : ProblemSize.PackedKeys(options.MaxDegreeOfParallelism, m, d);
         var packedValues = ProblemSize.PackedValues(kvHeads, m, dv);
         var weights = ReturnsWeights ? rows * m : 0;
         var topK = rows * (Variants?.WeightsTopK ?? 0);

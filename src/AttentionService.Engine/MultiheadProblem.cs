@@ -159,7 +159,7 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
         int n = Query.Dim(-2), e = Query.Dim(-1), m = Key.Dim(-2), heads = Math.Max(NumHeads, 1), hd = e / heads;
         var headWeights = ComputesWeights ? batch * heads * n * m : 0;
         var keyLengthMask = KeyLengths is null ? 0 : batch * n * m;
-        var packedKeys = ProblemSize.PackedKeys(batch * heads, options.MaxDegreeOfParallelism, m, hd);
+        var packedKeys = ProblemSize.PackedKeys(options.MaxDegreeOfParallelism, m, hd);
         var packedValues = ProblemSize.PackedValues(batch * heads, m, hd);
         var (largest, name) = ProblemSize.Largest(
             ("the projected queries and the output, B·n·e", batch * n * e),

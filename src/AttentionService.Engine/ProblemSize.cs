@@ -26,10 +26,10 @@ public readonly record struct ProblemSize(long Scores, long ReturnedWeights, lon
 
     /// <summary>
     /// Elements of the keys packed transposed per tile, padded as on the widest path (the most padding): each worker
-    /// holds the tiles of the one head it is working on (<c>KeyTiles</c>), so at most <paramref name="workers"/> heads'
-    /// worth at once, not every head's.
+    /// packs every key tile of the head it is working on (<c>KeyTiles</c>), so <paramref name="workers"/> heads' worth
+    /// at once, however many heads there are (two workers on one head's query blocks each pack it).
     /// </summary>
-    internal static long PackedKeys(long heads, int workers, int m, int d) => Math.Min(heads, Math.Max(workers, 1)) * PackedKeyTile(m, d) * Widest(m, 1).KeyTiles(m);
+    internal static long PackedKeys(int workers, int m, int d) => Math.Max(workers, 1) * PackedKeyTile(m, d) * Widest(m, 1).KeyTiles(m);
 
     /// <summary>Elements of one packed key tile: the largest buffer the packed keys take.</summary>
     internal static long PackedKeyTile(int m, int d) => (long)d * Widest(m, 1).KeyTilePadded;

@@ -112,31 +112,62 @@ public class LoggingTests
     }
 
     [Fact]
-    public void BufferedConsole_WritesEveryLineInOrder_InFewerWritesThanEvents()
+    public void BufferedConsole_WritesEveryLineWholeAndInOrder_InFewWrites_EvenPastAMegabyte()
     {
         var buffer = new LogBuffer();
-        var console = new CountingStream();
+        using var gate = new ManualResetEventSlim();
+        var console = new StuckStream(gate);
         const int Events = 2000;
-        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, Events, buffer);
+        var text = string.Concat(Enumerable.Repeat("ü𝄞", 200)); // 600 characters, 400 of them surrogate pairs
+        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, Events + 1, buffer);
         using (var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
         {
+            logger.Information("first");
+            console.Entered.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue(); // the writer waits in the console: the rest is held
             for (var i = 0; i < Events; i++)
             {
-                logger.Information("event {Number} {Text}", i, "ünïcödé 𝄞");
+                logger.Information("event {Number} {Text}", i, text);
             }
+
+            buffer.Queued.ShouldBe(Events); // about 1.4 million characters, one batch
+            gate.Set();
         }
 
         // Disposing the logger disposes the sink, which writes what it still holds.
         var lines = Encoding.UTF8.GetString(console.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        lines.Length.ShouldBe(Events);
+        lines.Length.ShouldBe(1 + Events);
         for (var i = 0; i < Events; i++)
         {
-            lines[i].ShouldContain($"\"Number\":{i},\"Text\":\"ünïcödé 𝄞\"");
+            lines[1 + i].ShouldContain($"\"Number\":{i},\"Text\":\"{text}\"");
         }
 
-        // One write every 20 ms, or when half the capacity is held.
-        console.Writes.ShouldBeLessThan(Events / 50);
+        console.Writes.ShouldBeLessThan(20); // 256 K characters a write
         buffer.Dropped.ShouldBe(0);
+        buffer.Queued.ShouldBe(0);
+    }
+
+    [Fact]
+    public void BufferedConsole_WithAStuckConsole_HoldsAtMostItsCharacterBound()
+    {
+        var buffer = new LogBuffer();
+        using var gate = new ManualResetEventSlim();
+        var console = new StuckStream(gate);
+        var large = new string('x', 100_000); // as an event with a long stack trace might be
+        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, capacity: 10_000, buffer);
+        using (var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
+        {
+            logger.Information("first");
+            console.Entered.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue();
+            for (var i = 0; i < 200; i++)
+            {
+                logger.Information("event {Text}", large);
+            }
+
+            var held = buffer.Queued;
+            (held * large.Length).ShouldBeLessThanOrEqualTo(BufferedConsoleSink.MaxHeldChars + large.Length);
+            buffer.Dropped.ShouldBe(200 - held);
+            gate.Set();
+        }
     }
 
     [Fact]
@@ -171,8 +202,11 @@ public class LoggingTests
     {
         public ManualResetEventSlim Entered { get; } = new();
 
+        public int Writes { get; private set; }
+
         public override void Write(byte[] buffer, int offset, int count)
         {
+            Writes++;
             Entered.Set();
             gate.Wait(TimeSpan.FromSeconds(10));
             base.Write(buffer, offset, count);

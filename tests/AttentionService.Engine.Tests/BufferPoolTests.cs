@@ -38,13 +38,13 @@ public class BufferPoolTests
     }
 
     [Fact]
-    public void Measure_CountsPackedKeysForTheWorkers_NotForEveryHead()
+    public void Measure_CountsPackedKeysPerWorker_NotPerHead()
     {
-        // A worker packs the key tiles of the head it is on: more heads add their inputs, outputs and packed values,
-        // never more packed keys (one worker here).
-        var engine = new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = 1 });
-        const int N = 64, M = 1024, D = 64;
-        long Bytes(int heads) => engine.Measure(new AttentionProblem<float>
+        // A worker packs every key tile of the head it is on: more heads add their inputs, outputs and packed values,
+        // never more packed keys, and a second worker adds a packed copy of the keys even when there is one head (two
+        // workers on one head's query blocks each pack it).
+        const int N = 256, M = 1024, D = 64;
+        long Bytes(int workers, int heads) => new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = workers }).Measure(new AttentionProblem<float>
         {
             Query = TensorData.Wrap(new float[heads * N * D], 1, heads, N, D),
             Key = TensorData.Wrap(new float[heads * M * D], 1, heads, M, D),
@@ -53,6 +53,8 @@ public class BufferPoolTests
         }).Bytes;
 
         var perHead = ((2L * N * D) + (3L * M * D)) * sizeof(float); // query, output; key, value, packed value
-        (Bytes(16) - Bytes(8)).ShouldBe(8 * perHead);
+        (Bytes(1, 16) - Bytes(1, 8)).ShouldBe(8 * perHead);
+        (Bytes(2, 16) - Bytes(2, 8)).ShouldBe(8 * perHead);
+        (Bytes(2, 1) - Bytes(1, 1)).ShouldBeGreaterThan((long)M * D * sizeof(float)); // the second worker's keys, and its tiles
     }
 }

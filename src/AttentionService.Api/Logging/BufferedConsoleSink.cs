@@ -9,9 +9,10 @@ namespace AttentionService.Api.Logging;
 
 /// <summary>
 /// The console sink: each event is formatted on the thread that logs it into a held text buffer (at most
-/// <c>capacity</c> events; beyond that an event is dropped and counted in <see cref="LogBuffer"/>), and one writer thread
-/// takes the held text every <see cref="FlushInterval"/> (or as soon as half the capacity is used) and writes it as UTF-8
-/// in one write. A slow or stuck console never makes a request wait: the writer swaps buffers under the lock and writes
+/// <c>capacity</c> events and <see cref="MaxHeldChars"/> characters; beyond that an event is dropped and counted in
+/// <see cref="LogBuffer"/>), and one writer thread
+/// takes the held text every <see cref="FlushInterval"/> (or as soon as half the capacity is used) and writes it as UTF-8,
+/// one write per <see cref="WriteChars"/> characters. A slow or stuck console never makes a request wait: the writer swaps buffers under the lock and writes
 /// outside it.
 /// </summary>
 /// <remarks>
@@ -27,6 +28,15 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 {
     /// <summary>How long a line may wait for the lines after it.</summary>
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Characters held at most (16 MB): with a stuck console, events carrying stack traces would otherwise fill the
+    /// event capacity with hundreds of megabytes.
+    /// </summary>
+    public const int MaxHeldChars = 8 * 1024 * 1024;
+
+    /// <summary>Characters encoded and written at a time, so the byte buffer stays small whatever the batch.</summary>
+    public const int WriteChars = 256 * 1024;
 
     /// <summary>How long disposal waits for a console that does not take the last lines.</summary>
     private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(5);
@@ -60,31 +70,35 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
     public void Emit(LogEvent logEvent)
     {
         int held;
+        bool halfFull;
         lock (_lock)
         {
-            if (_heldEvents >= _capacity)
+            var text = _held.GetStringBuilder();
+            var length = text.Length;
+            if (_heldEvents >= _capacity || length >= MaxHeldChars)
             {
                 _counts.Drop();
                 return;
             }
 
-            var length = _held.GetStringBuilder().Length;
             try
             {
                 _formatter.Format(logEvent, _held);
             }
-            catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                _held.GetStringBuilder().Length = length; // no half line
+                text.Length = length; // no half line
+                _counts.Drop();
                 SelfLog.WriteLine("A log event could not be formatted: {0}", e);
                 return;
             }
 
             held = ++_heldEvents;
             _counts.Held(held);
+            halfFull = held == (_capacity + 1) / 2 || (length < MaxHeldChars / 2 && text.Length >= MaxHeldChars / 2);
         }
 
-        if (held == (_capacity + 1) / 2)
+        if (halfFull)
         {
             _wake.Set(); // a burst: write now rather than at the next tick
         }
@@ -115,7 +129,18 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
                 _counts.Held(0);
             }
 
-            Write(_writing.GetStringBuilder());
+            try
+            {
+                Write(_writing.GetStringBuilder());
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Whatever the console does, this thread must live on: the next batch may get through.
+                _writing.GetStringBuilder().Clear();
+                _utf8.Reset();
+                SelfLog.WriteLine("Log lines could not be written to the console: {0}", e);
+            }
+
             if (stopping)
             {
                 return;
@@ -123,7 +148,7 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
         }
     }
 
-    /// <summary>The text as UTF-8 in one write (the console stream is unbuffered: one system call).</summary>
+    /// <summary>The text as UTF-8, <see cref="WriteChars"/> characters a write (the console stream is unbuffered: a write is a system call).</summary>
     private void Write(StringBuilder text)
     {
         if (text.Length == 0)
@@ -131,38 +156,45 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
             return;
         }
 
-        var needed = Encoding.UTF8.GetMaxByteCount(text.Length);
-        if (_bytes.Length < needed)
+        if (_bytes.Length == 0)
         {
-            _bytes = new byte[needed];
+            _bytes = new byte[Encoding.UTF8.GetMaxByteCount(WriteChars)];
         }
 
-        // One encoder across the chunks: a surrogate pair may straddle two of them.
+        // One encoder across the pieces: a surrogate pair may straddle two of them.
+        const int Piece = 8192;
         var length = 0;
         foreach (var chunk in text.GetChunks())
         {
-            length += _utf8.GetBytes(chunk.Span, _bytes.AsSpan(length), flush: false);
+            for (var start = 0; start < chunk.Length; start += Piece)
+            {
+                var piece = chunk.Span.Slice(start, Math.Min(Piece, chunk.Length - start));
+                if (_bytes.Length - length < Encoding.UTF8.GetMaxByteCount(piece.Length))
+                {
+                    _output.Write(_bytes, 0, length);
+                    length = 0;
+                }
+
+                length += _utf8.GetBytes(piece, _bytes.AsSpan(length), flush: false);
+            }
         }
 
-        length += _utf8.GetBytes([], _bytes.AsSpan(length), flush: true);
-        if (text.Capacity > 1 << 20)
-        {
-            text.Capacity = 1 << 16; // after a burst, give the memory back
-        }
-
-        text.Clear();
-        try
+        if (_bytes.Length - length < 8)
         {
             _output.Write(_bytes, 0, length);
-        }
-        catch (IOException e)
-        {
-            SelfLog.WriteLine("The console refused {0} bytes of log lines: {1}", length, e.Message);
+            length = 0;
         }
 
-        if (_bytes.Length > 4 << 20)
+        length += _utf8.GetBytes([], _bytes.AsSpan(length), flush: true); // a lone high surrogate at the end, if any
+        text.Clear();
+        if (text.Capacity > 1 << 20)
         {
-            _bytes = [];
+            text.Capacity = 1 << 16; // after a burst, give the memory back (Clear keeps it)
+        }
+
+        if (length > 0)
+        {
+            _output.Write(_bytes, 0, length);
         }
     }
 }
