@@ -84,15 +84,11 @@ public class LoggingTests
     [Fact]
     public void ConsoleBuffer_WhenFull_DropsAndCountsInsteadOfBlocking()
     {
-        var buffer = new LogBuffer();
         using var gate = new ManualResetEventSlim();
-        var console = new StuckStream(gate);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, capacity: 4, buffer);
-        using (var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
+        var (logger, console, buffer) = StalledConsole(gate, capacity: 4);
+        using (logger)
         {
-            logger.Information("first");
-            console.Entered.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue(); // the writer is now stuck in the console
             for (var i = 0; i < 100; i++)
             {
                 logger.Information("event {Number}", i);
@@ -114,16 +110,12 @@ public class LoggingTests
     [Fact]
     public void BufferedConsole_WritesEveryLineWholeAndInOrder_InFewWrites_EvenPastAMegabyte()
     {
-        var buffer = new LogBuffer();
-        using var gate = new ManualResetEventSlim();
-        var console = new StuckStream(gate);
         const int Events = 2000;
         var text = string.Concat(Enumerable.Repeat("ü𝄞", 200)); // 600 characters, 400 of them surrogate pairs
-        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, Events + 1, buffer);
-        using (var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
+        using var gate = new ManualResetEventSlim();
+        var (logger, console, buffer) = StalledConsole(gate, capacity: Events + 1);
+        using (logger)
         {
-            logger.Information("first");
-            console.Entered.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue(); // the writer waits in the console: the rest is held
             for (var i = 0; i < Events; i++)
             {
                 logger.Information("event {Number} {Text}", i, text);
@@ -149,15 +141,11 @@ public class LoggingTests
     [Fact]
     public void BufferedConsole_WithAStuckConsole_HoldsAtMostItsCharacterBound()
     {
-        var buffer = new LogBuffer();
-        using var gate = new ManualResetEventSlim();
-        var console = new StuckStream(gate);
         var large = new string('x', 100_000); // as an event with a long stack trace might be
-        var sink = new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, capacity: 10_000, buffer);
-        using (var logger = new LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
+        using var gate = new ManualResetEventSlim();
+        var (logger, _, buffer) = StalledConsole(gate, capacity: 10_000);
+        using (logger)
         {
-            logger.Information("first");
-            console.Entered.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue();
             for (var i = 0; i < 200; i++)
             {
                 logger.Information("event {Text}", large);
@@ -184,6 +172,23 @@ public class LoggingTests
         }
 
         console.Length.ShouldBe(written);
+    }
+
+    /// <summary>
+    /// A logger over a <see cref="BufferedConsoleSink"/> whose console takes nothing until <paramref name="gate"/> opens:
+    /// one line ("first", the first line the console will show) is logged and the writer is waiting in the console, so
+    /// whatever is logged next is held.
+    /// </summary>
+    private static (Serilog.Core.Logger Logger, StuckStream Console, LogBuffer Counts) StalledConsole(ManualResetEventSlim gate, int capacity)
+    {
+        var counts = new LogBuffer();
+        var console = new StuckStream(gate);
+        var logger = new LoggerConfiguration()
+            .WriteTo.Sink(new BufferedConsoleSink(new Serilog.Formatting.Compact.CompactJsonFormatter(), console, capacity, counts))
+            .CreateLogger();
+        logger.Information("first");
+        console.Entered.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue();
+        return (logger, console, counts);
     }
 
     private sealed class CountingStream : MemoryStream
