@@ -156,8 +156,13 @@ internal static class ComputeEndpoints
         var elements = 0L;
         foreach (var (_, shape) in TMapping.Tensors(request))
         {
-            var count = shape is null ? 0L : 1L;
-            foreach (var dim in shape ?? [])
+            if (shape is null)
+            {
+                continue;
+            }
+
+            var count = 1L;
+            foreach (var dim in shape)
             {
                 count *= dim;
             }

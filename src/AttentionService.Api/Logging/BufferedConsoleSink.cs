@@ -10,10 +10,9 @@ namespace AttentionService.Api.Logging;
 /// <summary>
 /// The console sink: each event is formatted on the thread that logs it into a held text buffer (at most
 /// <c>capacity</c> events and <see cref="MaxHeldChars"/> characters; beyond that an event is dropped and counted in
-/// <see cref="LogBuffer"/>), and one writer thread
-/// takes the held text every <see cref="FlushInterval"/> (or as soon as half the capacity is used) and writes it as UTF-8,
-/// one write per <see cref="WriteChars"/> characters. A slow or stuck console never makes a request wait: the writer swaps buffers under the lock and writes
-/// outside it.
+/// <see cref="LogBuffer"/>), and one writer thread takes the held text every <see cref="FlushInterval"/> (or as soon as
+/// half the capacity is used) and writes it as UTF-8, one write per <see cref="WriteChars"/> characters. A slow or stuck
+/// console never makes a request wait: the writer swaps buffers under the lock and writes outside it.
 /// </summary>
 /// <remarks>
 /// Serilog.Sinks.Async does the same bounding and dropping, but its worker takes events from a
