@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace AttentionService.Api.Wire;
 
@@ -18,6 +19,14 @@ internal static class Schubfach
     private const int Float64MinK = -292;
     private const int Float64MaxK = 324;
     private static readonly ulong[] Pow10Float32 = Powers(Float32MinK, Float32MaxK, 64).Select(g => (ulong)g).ToArray();
+
+    /// <summary>The float32 table as vectors of 8 (the last padded), for <see cref="Float32Rows"/>' lookups by permutation.</summary>
+    internal static readonly Vector512<ulong>[] Pow10Float32Vectors = Enumerable.Range(0, 10)
+        .Select(v => Vector512.Create(Enumerable.Range(v * 8, 8).Select(i => i < Pow10Float32.Length ? Pow10Float32[i] : 0UL).ToArray()))
+        .ToArray();
+
+    /// <summary>The index of 10^k's entry in the float32 table is <c>k - Float32TableStart</c>.</summary>
+    internal const int Float32TableStart = Float32MinK;
     private static readonly UInt128[] Pow10Float64 = Powers(Float64MinK, Float64MaxK, 128).Select(g => (UInt128)g).ToArray();
 
     /// <summary>The shortest <c>digits × 10^exponent</c> equal to <paramref name="value"/> once rounded to float32; finite and &gt; 0 only.</summary>

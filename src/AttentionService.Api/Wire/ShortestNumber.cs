@@ -33,7 +33,7 @@ public static class ShortestNumber
         }
 
         var (digits, exponent) = Schubfach.ToDecimal(Math.Abs(value));
-        return Layout(negative, digits, exponent, destination);
+        return LayoutFloat32(negative, digits, exponent, destination);
     }
 
     /// <summary>Writes <paramref name="value"/> into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) and returns the byte count.</summary>
@@ -60,6 +60,11 @@ public static class ShortestNumber
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimized from the first row (see Schubfach.ToDecimal)
     public static int WriteArray<T>(ReadOnlySpan<T> row, Span<byte> destination) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && Float32Rows.IsSupported)
+        {
+            return Float32Rows.WriteArray(MemoryMarshal.Cast<T, float>(row), destination);
+        }
+
         ref var start = ref MemoryMarshal.GetReference(destination);
         _ = destination[(2 + (row.Length * (MaxLength + 1))) - 1]; // one bounds check for the whole row
         var n = 0;
@@ -100,7 +105,7 @@ public static class ShortestNumber
     /// number's end: the caller's <see cref="MaxLength"/> bytes leave room, and the next number overwrites the excess.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Layout(bool negative, ulong digits, int exponent, Span<byte> destination)
+    internal static int Layout(bool negative, ulong digits, int exponent, Span<byte> destination)
     {
         while (digits % 10 == 0)
         {
@@ -165,8 +170,49 @@ public static class ShortestNumber
         return n + width;
     }
 
+    /// <summary>
+    /// <see cref="Layout"/> for float32's at most nine digits, without a branch on their count in the common layout
+    /// <c>0.000ddd</c> (every weight, and most outputs): the digits are padded to nine with zeros at the end and written
+    /// as one digit and an 8-byte word; the padding, and any zeros the digits end in, are counted off from that word
+    /// (its trailing '0' bytes) instead of by dividing. Branching on 8 or 9 digits cost a misprediction on about every
+    /// other number of a softmax row. Other layouts go to <see cref="Layout"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LayoutFloat32(bool negative, uint digits, int exponent, Span<byte> destination)
+    {
+        var count = CountDigits(digits);
+        var point = count + exponent;
+        if ((uint)(point + 5) > 5 || count > 9)
+        {
+            return Layout(negative, digits, exponent, destination); // not 0.000ddd (nor more than 9 digits: never for float32)
+        }
+
+        _ = destination[MaxLength - 1]; // the writes below end by byte 1 + 2 + 5 + 9 = 17
+        ref var start = ref MemoryMarshal.GetReference(destination);
+        var padded = digits * NinePadding[count];
+        var (first, rest) = Math.DivRem(padded, 100_000_000u);
+        var word = EightDigits(rest);
+        var significant = 9 - (BitOperations.LeadingZeroCount(word ^ AsciiZeros) >> 3);
+        start = (byte)'-';
+        var n = negative ? 1 : 0;
+        StoreLittleEndian(ref Unsafe.Add(ref start, n), ZeroPointZeros); // "0." and up to five zeros
+        n += 2 - point;
+        Unsafe.Add(ref start, n) = (byte)('0' + first);
+        StoreLittleEndian(ref Unsafe.Add(ref start, n + 1), word);
+        return n + significant;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreLittleEndian(ref byte destination, ulong value) =>
+        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+
+    /// <summary>10^(9 - count) for a count of 1 to 9 digits: what pads them to nine.</summary>
+    private static ReadOnlySpan<uint> NinePadding => [0, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
+    private const ulong AsciiZeros = 0x3030_3030_3030_3030;
+
     /// <summary>"0.000000" as the little-endian word an 8-byte write stores.</summary>
-    private const ulong ZeroPointZeros = 0x3030_3030_3030_2E30;
+    internal const ulong ZeroPointZeros = 0x3030_3030_3030_2E30;
 
     /// <summary>
     /// Writes the <paramref name="count"/> (≤ 20) decimal digits of <paramref name="value"/> as whole 8-byte words: the

@@ -167,31 +167,102 @@ public class ShortestNumberTests(ITestOutputHelper output)
         Encoding.ASCII.GetString(buffer, 0, n).ShouldBe("[]");
     }
 
+    [Fact]
+    public void Float32Rows_AreTheNumbersWrittenOneByOne_Joined()
+    {
+        // Rows go through Float32Rows (eight lanes at a time) where the processor has AVX-512, and through Write one number at a
+        // time otherwise: the text must be the same. Every class of value is mixed into the rows: zeros of both signs, small
+        // integers, binary fractions, every exponent, softmax-like magnitudes, and now and then a subnormal (its block of
+        // eight goes back to the scalar path).
+        output.WriteLine($"vector rows: {Float32Rows.IsSupported}");
+        var rng = new Random(5);
+        var row = new float[300];
+        var buffer = new byte[2 + (row.Length * (ShortestNumber.MaxLength + 1))];
+        var joined = new StringBuilder();
+        for (var round = 0; round < 20_000; round++)
+        {
+            for (var j = 0; j < row.Length; j++)
+            {
+                row[j] = rng.Next(10) switch
+                {
+                    0 => rng.Next(2) == 0 ? 0f : -0f,
+                    1 => rng.Next(-100_000, 100_000),
+                    2 => (float)rng.Next(1, 1 << 24) / (1 << rng.Next(0, 30)),
+                    3 => BitConverter.UInt32BitsToSingle(((uint)rng.Next() & 0x807F_FFFF) | ((uint)rng.Next(1, 255) << 23)),
+                    _ => (float)(Math.Exp(-20 * rng.NextDouble()) * (rng.Next(2) == 0 ? 1 : -1) * Math.Pow(10, rng.Next(-3, 4))),
+                };
+            }
+
+            if (round % 50 == 0)
+            {
+                row[rng.Next(row.Length)] = float.Epsilon * rng.Next(1, 1 << 20);
+            }
+
+            var length = rng.Next(0, row.Length + 1);
+            var n = ShortestNumber.WriteArray<float>(row.AsSpan(0, length), buffer);
+            joined.Clear().Append('[').AppendJoin(',', row.Take(length).Select(Write)).Append(']');
+            Encoding.ASCII.GetString(buffer, 0, n).ShouldBe(joined.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Writes every finite value of the range in rows of 256 (so through <see cref="Float32Rows"/> where it runs) and counts
+    /// those whose text does not parse back to the same bits.
+    /// </summary>
     private static long CheckFloat32Range(long start, long end, Func<long, uint> bitsOf)
     {
+        const int rowLength = 256;
         var failures = 0L;
         var parts = Environment.ProcessorCount;
         Parallel.For(0, parts, part =>
         {
-            Span<byte> buffer = stackalloc byte[ShortestNumber.MaxLength];
+            var row = new float[rowLength];
+            var buffer = new byte[2 + (rowLength * (ShortestNumber.MaxLength + 1))];
             var local = 0L;
-            for (var i = start + part; i < end; i += parts)
+            var count = 0;
+            for (var i = start + part; i < end || count > 0; i += parts)
             {
-                var value = BitConverter.UInt32BitsToSingle(bitsOf(i));
-                if (!float.IsFinite(value))
+                if (i < end)
                 {
-                    continue;
+                    var value = BitConverter.UInt32BitsToSingle(bitsOf(i));
+                    if (!float.IsFinite(value))
+                    {
+                        continue;
+                    }
+
+                    row[count++] = value;
+                    if (count < rowLength)
+                    {
+                        continue;
+                    }
                 }
 
-                var n = ShortestNumber.Write(value, buffer);
-                if (BitConverter.SingleToUInt32Bits(float.Parse(buffer[..n], CultureInfo.InvariantCulture)) != BitConverter.SingleToUInt32Bits(value))
-                {
-                    local++;
-                }
+                local += ReadBackFailures(row.AsSpan(0, count), buffer);
+                count = 0;
             }
 
             Interlocked.Add(ref failures, local);
         });
+        return failures;
+    }
+
+    private static int ReadBackFailures(ReadOnlySpan<float> row, byte[] buffer)
+    {
+        var text = buffer.AsSpan(0, ShortestNumber.WriteArray(row, buffer));
+        text = text[1..^1]; // the brackets
+        var failures = 0;
+        foreach (var value in row)
+        {
+            var comma = text.IndexOf((byte)',');
+            var number = comma < 0 ? text : text[..comma];
+            if (BitConverter.SingleToUInt32Bits(float.Parse(number, CultureInfo.InvariantCulture)) != BitConverter.SingleToUInt32Bits(value))
+            {
+                failures++;
+            }
+
+            text = comma < 0 ? [] : text[(comma + 1)..];
+        }
+
         return failures;
     }
 
