@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -86,6 +87,68 @@ public class NestedNumberScannerTests
                 // a truncated body is a 400
             }
         }
+    }
+
+    [Fact]
+    public void AMillionNumbersInRows_AreTheNumbersDotNetReads_WhateverTheirFormAndSeparators()
+    {
+        // Plain decimals in a run take JsonNumber.ParseRun, everything else (exponents, long digit strings, float32 midpoints,
+        // the last bytes of the text) JsonNumber.Parse one at a time; mixed in one array, with the separators clients write.
+        var rng = new Random(17);
+        string[] separators = [",", ", ", ",\n  ", " , "];
+        var texts = new List<string>(1_000_000);
+        var json = new StringBuilder("[");
+        const int rows = 4_000, cols = 250;
+        for (var r = 0; r < rows; r++)
+        {
+            json.Append(r == 0 ? "[" : ",[");
+            for (var c = 0; c < cols; c++)
+            {
+                var text = rng.Next(8) switch
+                {
+                    0 => BitConverter.Int64BitsToDouble(rng.NextInt64() & 0x7FEF_FFFF_FFFF_FFFF).ToString("R", CultureInfo.InvariantCulture),
+                    1 => BitConverter.Int32BitsToSingle(rng.Next() & 0x7F7F_FFFF).ToString("R", CultureInfo.InvariantCulture),
+                    2 => rng.Next(2) == 0
+                        ? ((16_777_217L + (2L * rng.Next(1 << 20))) << rng.Next(0, 8)).ToString(CultureInfo.InvariantCulture) // float32 midpoints
+                        : Midpoint(rng).ToString("R", CultureInfo.InvariantCulture), // the double's shortest text, not the midpoint's own
+                    3 => Math.Round((rng.NextDouble() * 2) - 1, rng.Next(1, 16)).ToString("R", CultureInfo.InvariantCulture),
+                    4 => rng.Next(-1000, 1000).ToString(CultureInfo.InvariantCulture),
+                    5 => "0." + new string('0', rng.Next(0, 6)) + rng.NextInt64(1, (long)Math.Pow(10, rng.Next(1, 19))).ToString(CultureInfo.InvariantCulture),
+                    _ => ((float)(Math.Exp(-12 * rng.NextDouble()) * (rng.Next(2) == 0 ? 1 : -1))).ToString("R", CultureInfo.InvariantCulture),
+                };
+                text = text.Replace("E", rng.Next(2) == 0 ? "e" : "E", StringComparison.Ordinal);
+                texts.Add(text);
+                json.Append(c == 0 ? "" : separators[rng.Next(separators.Length)]).Append(text);
+            }
+
+            json.Append(']');
+        }
+
+        using var scanned = NestedNumberScanner.Scan(Encoding.ASCII.GetBytes(json.Append(']').ToString()));
+        scanned.SyntaxError.ShouldBeNull();
+        scanned.DefectMessage.ShouldBeNull();
+        scanned.Data!.ShapeArray().ShouldBe([rows, cols]);
+        var values = scanned.Data.Span;
+        var narrowed = new float[values.Length];
+        Float32Fixups.Narrow(values, narrowed, scanned.Fixups); // doubles beyond float32 narrow to infinities, as float.Parse reads them
+        var failures = new List<string>();
+        for (var i = 0; i < texts.Count && failures.Count < 10; i++)
+        {
+            if (BitConverter.DoubleToInt64Bits(values[i]) != BitConverter.DoubleToInt64Bits(double.Parse(texts[i], CultureInfo.InvariantCulture))
+                || BitConverter.SingleToInt32Bits(narrowed[i]) != BitConverter.SingleToInt32Bits(float.Parse(texts[i], CultureInfo.InvariantCulture)))
+            {
+                failures.Add($"[{i / cols}][{i % cols}] {texts[i]}: {values[i]:R} / {narrowed[i]:R}");
+            }
+        }
+
+        failures.ShouldBeEmpty();
+    }
+
+    /// <summary>Halfway between a float32 below 1 and the next: a double whose shortest text is usually not the exact midpoint.</summary>
+    private static double Midpoint(Random rng)
+    {
+        var below = BitConverter.Int32BitsToSingle(rng.Next(0x3A80_0000, 0x3F80_0000));
+        return ((double)below + MathF.BitIncrement(below)) / 2;
     }
 
     [Fact]
