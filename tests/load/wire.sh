@@ -7,6 +7,8 @@
 # level; curl decompresses). curl receives every byte and discards it: writing the 5.9 MB answer to a file would time
 # the client's disk (nginx serving the same bytes as a static file took 3.4 ms to /dev/null and 11.2 ms to a file).
 # With BASELINE=<git ref> everything is measured for that commit's service too (built from `git archive`), first.
+# Last, the floor (apt-get install -y nginx): nginx answering the same two requests with the answers this service gave,
+# read from files, nothing parsed or computed: the requests per second the transport itself allows on this machine.
 #   bash tests/load/wire.sh                      # 10 s per form
 #   DURATION=5 BASELINE=main~1 bash tests/load/wire.sh
 set -euo pipefail
@@ -93,6 +95,50 @@ all() { # $1: folder of a published service, $2: label suffix
   stop
 }
 
+floor() { # nginx answering the same requests with this service's recorded answers: what the transport alone allows
+  command -v nginx >/dev/null || { echo '{"floor":"skipped: nginx is not installed (apt-get install -y nginx)"}'; return 0; }
+  start "$work/app"
+  mkdir -p "$work/www" "$work/nginx"
+  for form in nested base64; do
+    curl -s -o "$work/www/$form" -H 'Content-Type: application/json' --data-binary @"$work/$form.json" "http://127.0.0.1:$PORT/v1/attention"
+  done
+  stop
+  chmod 755 "$work" "$work/www" && chmod 644 "$work"/www/* # nginx's workers run as nobody
+  cat > "$work/nginx/nginx.conf" <<EOF
+worker_processes $CORES;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_buffer_size 2m;
+  client_max_body_size 8m;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  sendfile on;
+  server {
+    listen 127.0.0.1:$PORT;
+    root $work/www;
+    # A POST to a file is a 405 in nginx; answering it with the file instead reads and discards the body.
+    location / { error_page 405 =200 \$uri; default_type application/json; }
+  }
+}
+EOF
+  nginx -c "$work/nginx/nginx.conf" &
+  pid=$!
+  for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/nested" && break; sleep 0.1; done
+  for form in nested base64; do
+    BODY_FILE="$work/$form.json" wrk -t "$CORES" -c "$CORES" -d "${WARMUP}s" --timeout 30s -s tests/load/load.lua "http://127.0.0.1:$PORT/$form" >/dev/null
+    PHASE="floor $form" CONNECTIONS=$CORES BODY_FILE="$work/$form.json" \
+      wrk -t "$CORES" -c "$CORES" -d "${DURATION}s" --timeout 30s -s tests/load/load.lua "http://127.0.0.1:$PORT/$form" | grep '^{'
+  done
+  stop
+}
+
 if [ -n "${BASELINE:-}" ]; then
   mkdir -p "$work/baseline-src"
   git archive "$BASELINE" | tar -x -C "$work/baseline-src"
@@ -100,3 +146,4 @@ if [ -n "${BASELINE:-}" ]; then
   all "$work/baseline" "@$BASELINE"
 fi
 all "$work/app" ""
+floor
