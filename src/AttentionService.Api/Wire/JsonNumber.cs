@@ -46,11 +46,12 @@ public static class JsonNumber
     }
 
     /// <summary>
-    /// The common case of a tensor at full speed: from <paramref name="pos"/> (at a number), a run of plain decimals such as
-    /// <c>-0.1234</c> (at most 16 digits before and after the point, 19 in all, no exponent part) joined by commas and
-    /// whitespace, each parsed by Clinger's fast path into <paramref name="destination"/>. Returns how many were stored.
-    /// With <paramref name="atNumber"/> <paramref name="pos"/> is at a number left for <see cref="Parse(ReadOnlySpan{byte}, out double)"/>
-    /// (any other form, a float32 midpoint, an error, the last 40 bytes of the text, a full destination); without, at
+    /// The common case of a tensor at full speed: from <paramref name="pos"/> (at a number), a run of numbers joined by
+    /// commas and whitespace into <paramref name="destination"/>; plain decimals such as <c>-0.1234</c> (at most 16 digits
+    /// before and after the point, 19 in all, no exponent part) by Clinger's fast path inline, any other number by
+    /// <see cref="Parse(ReadOnlySpan{byte}, out double)"/>. Returns how many were stored. With <paramref name="atNumber"/>
+    /// <paramref name="pos"/> is at a number left for the caller (not a number after all, an infinity, a float32
+    /// midpoint, the last bytes of the text, a full destination); without, at
     /// the end of the last number stored, which no further number follows. The same values and the same refusals as
     /// number by number, for a fraction of the work: one small loop whose state stays in registers and whose reads
     /// need no bounds checks (each number's bytes lie inside a window checked once).
@@ -68,38 +69,48 @@ public static class JsonNumber
             var negative = Unsafe.BitCast<bool, byte>(Unsafe.Add(ref text, p) == '-');
             var i = p + negative;
             var mantissa = 0UL;
+            var fraction = 0;
             var lead = Unsafe.Add(ref text, i);
+            bool plain;
             if (lead == '0')
             {
-                i++;
+                i++; // a leading zero stands alone
+                plain = true;
             }
-            else if (!IsDigit(lead) || !SixteenDigits(ref text, ref i, ref mantissa))
+            else
             {
-                break;
+                plain = IsDigit(lead) && SixteenDigits(ref text, ref i, ref mantissa);
             }
 
             var digits = i - p - negative;
-            var fraction = 0;
-            if (Unsafe.Add(ref text, i) == '.')
+            if (plain && Unsafe.Add(ref text, i) == '.')
             {
                 var fractionStart = ++i;
-                if (!SixteenDigits(ref text, ref i, ref mantissa) || i == fractionStart)
-                {
-                    break;
-                }
-
+                plain = SixteenDigits(ref text, ref i, ref mantissa) && i != fractionStart;
                 fraction = i - fractionStart;
                 digits += fraction;
             }
 
-            if ((Unsafe.Add(ref text, i) | 0x20) == 'e' || digits > 19 || mantissa > (1UL << 53))
+            double value;
+            if (plain && (Unsafe.Add(ref text, i) | 0x20) != 'e' && digits <= 19 && mantissa <= (1UL << 53))
             {
-                break;
+                value = (long)mantissa;
+                value /= ExactPowers[fraction]; // fraction <= 16: the power is exact, so the quotient is correctly rounded
+                value = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(value) | ((ulong)negative << 63));
+            }
+            else
+            {
+                // Any other number (an exponent, 17 significant digits as in a float32 printed as a double) in the run,
+                // read as one at a time would; an error or an infinity stops the run where it is for the loop to report.
+                var read = ParseApart(json[p..], out value);
+                if (read == 0 || !double.IsFinite(value))
+                {
+                    break;
+                }
+
+                i = p + read;
             }
 
-            double value = (long)mantissa;
-            value /= ExactPowers[fraction]; // fraction <= 16: the power is exact, so the quotient is correctly rounded
-            value = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(value) | ((ulong)negative << 63));
             if (Float32Fixups.IsMidpoint(value))
             {
                 break;
@@ -129,6 +140,10 @@ public static class JsonNumber
         pos = p;
         return count;
     }
+
+    /// <summary><see cref="Parse(ReadOnlySpan{byte}, out double)"/> as a call, to keep its fallbacks out of <see cref="ParseRun"/>'s loop.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ParseApart(ReadOnlySpan<byte> json, out double value) => Parse(json, out value);
 
     /// <summary>The bytes <see cref="ParseRun"/> needs from a number's start to read it without bounds checks.</summary>
     private const int RunWindow = 48;
