@@ -65,7 +65,8 @@ public static class JsonNumber
         atNumber = true;
         while (p <= limit && count < destination.Length)
         {
-            // p + RunWindow <= json.Length: the reads below stay inside, at most 16 + 1 + 1 + 16 + 8 bytes on.
+            // p + RunWindow <= json.Length: the reads below stay inside, the furthest at p + 1 + 16 + 1 + 16 (the byte
+            // after sixteen fraction digits).
             var negative = Unsafe.BitCast<bool, byte>(Unsafe.Add(ref text, p) == '-');
             var i = p + negative;
             var mantissa = 0UL;
@@ -150,36 +151,51 @@ public static class JsonNumber
 
     /// <summary>
     /// Adds the run of digits at <paramref name="i"/> to <paramref name="mantissa"/> and moves past it, as
-    /// <see cref="ReadDigits"/> does, or returns false when it is longer than 16 digits. Reads 16 bytes at most.
+    /// <see cref="ReadDigits"/> does, or returns false when it is longer than 16 digits. Reads 17 bytes at most.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool SixteenDigits(ref byte text, ref int i, ref ulong mantissa)
     {
-        var word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, i));
-        word = BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+        var word = ReadWord(ref Unsafe.Add(ref text, i));
         var others = NotDigits(word);
         if (others == 0)
         {
             mantissa = (mantissa * 100_000_000) + EightDigits(word);
             i += 8;
-            word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref text, i));
-            word = BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+            word = ReadWord(ref Unsafe.Add(ref text, i));
             others = NotDigits(word);
             if (others == 0)
             {
-                return false;
+                mantissa = (mantissa * 100_000_000) + EightDigits(word);
+                i += 8;
+                return !IsDigit(Unsafe.Add(ref text, i)); // sixteen digits, and a seventeenth is too many
             }
         }
 
         var n = BitOperations.TrailingZeroCount(others) >> 3;
         if (n > 0)
         {
-            mantissa = (mantissa * PowersOfTen[n]) + EightDigits((word << (8 * (8 - n))) | (AsciiZeros >> (8 * n)));
+            mantissa = AddLeadingDigits(mantissa, word, n);
             i += n;
         }
 
         return true;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ReadWord(ref byte source)
+    {
+        var word = Unsafe.ReadUnaligned<ulong>(ref source);
+        return BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+    }
+
+    /// <summary>
+    /// <paramref name="mantissa"/> followed by the first <paramref name="n"/> (1 to 7) digits of <paramref name="word"/>:
+    /// moved to the word's end behind '0's, they make the same sum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong AddLeadingDigits(ulong mantissa, ulong word, int n) =>
+        (mantissa * PowersOfTen[n]) + EightDigits((word << (8 * (8 - n))) | (AsciiZeros >> (8 * n)));
 
     /// <summary>Reads the number at the start of <paramref name="json"/> as a float32, rounded once; returns the bytes it spans or 0.</summary>
     public static int Parse(ReadOnlySpan<byte> json, out float value)
@@ -324,11 +340,11 @@ public static class JsonNumber
                 continue;
             }
 
-            // The run ends inside this word: its n digits, moved to the word's end behind '0's, make the same sum.
+            // The run ends inside this word.
             var n = BitOperations.TrailingZeroCount(others) >> 3;
             if (n > 0)
             {
-                mantissa = (mantissa * PowersOfTen[n]) + EightDigits((word << (8 * (8 - n))) | (AsciiZeros >> (8 * n)));
+                mantissa = AddLeadingDigits(mantissa, word, n);
                 i += n;
             }
 

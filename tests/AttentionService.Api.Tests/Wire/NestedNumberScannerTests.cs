@@ -144,6 +144,35 @@ public class NestedNumberScannerTests
         failures.ShouldBeEmpty();
     }
 
+    [Theory]
+    [InlineData("1.", "'1., 0.5, 0.5' at [1][20] is not a JSON number")]
+    [InlineData("--1", "'--1, 0.5, 0.' at [1][20] is not a JSON number")]
+    [InlineData("-", "'-, 0.5, 0.5,' at [1][20] is not a JSON number")]
+    [InlineData("1e", "'1e, 0.5, 0.5' at [1][20] is not a JSON number")]
+    [InlineData("1.5e+", "'1.5e+, 0.5, ' at [1][20] is not a JSON number")]
+    [InlineData("01", "expected ',' or ']' after an element at [1][21], found '1, 0.5, 0.5,'")] // the path after the "0" it read
+    [InlineData("null", "expected numbers, found null at [1][20]")]
+    public void AMalformedNumberInsideALongRun_IsTheSameSyntaxError(string bad, string message)
+    {
+        // Long rows, so the bad number lies well inside JsonNumber.ParseRun's window rather than in the last bytes.
+        var row = string.Join(", ", Enumerable.Repeat("0.5", 40));
+        var badRow = string.Join(", ", Enumerable.Repeat("0.5", 20).Append(bad).Concat(Enumerable.Repeat("0.5", 19)));
+        using var scanned = NestedNumberScanner.Scan(Encoding.ASCII.GetBytes($"[[{row}], [{badRow}], [{row}]]"));
+        scanned.SyntaxError.ShouldBe(message);
+    }
+
+    [Theory]
+    [InlineData("1e400", "[1][20]", "1e400 is not a finite number")]
+    [InlineData("-1e400", "[1][20]", "-1e400 is not a finite number")]
+    public void AnInfiniteNumberInsideALongRun_IsTheSameDefect(string bad, string path, string message)
+    {
+        var row = string.Join(", ", Enumerable.Repeat("0.5", 40));
+        var badRow = string.Join(", ", Enumerable.Repeat("0.5", 20).Append(bad).Concat(Enumerable.Repeat("0.5", 19)));
+        using var scanned = NestedNumberScanner.Scan(Encoding.ASCII.GetBytes($"[[{row}], [{badRow}], [{row}]]"));
+        scanned.SyntaxError.ShouldBeNull();
+        (scanned.DefectPath, scanned.DefectMessage).ShouldBe((path, message));
+    }
+
     /// <summary>Halfway between a float32 below 1 and the next: a double whose shortest text is usually not the exact midpoint.</summary>
     private static double Midpoint(Random rng)
     {
