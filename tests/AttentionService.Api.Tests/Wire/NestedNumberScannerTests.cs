@@ -154,10 +154,7 @@ public class NestedNumberScannerTests
     [InlineData("null", "expected numbers, found null at [1][20]")]
     public void AMalformedNumberInsideALongRun_IsTheSameSyntaxError(string bad, string message)
     {
-        // Long rows, so the bad number lies well inside JsonNumber.ParseRun's window rather than in the last bytes.
-        var row = string.Join(", ", Enumerable.Repeat("0.5", 40));
-        var badRow = string.Join(", ", Enumerable.Repeat("0.5", 20).Append(bad).Concat(Enumerable.Repeat("0.5", 19)));
-        using var scanned = NestedNumberScanner.Scan(Encoding.ASCII.GetBytes($"[[{row}], [{badRow}], [{row}]]"));
+        using var scanned = NestedNumberScanner.Scan(LongRowsWith(bad));
         scanned.SyntaxError.ShouldBe(message);
     }
 
@@ -166,11 +163,20 @@ public class NestedNumberScannerTests
     [InlineData("-1e400", "[1][20]", "-1e400 is not a finite number")]
     public void AnInfiniteNumberInsideALongRun_IsTheSameDefect(string bad, string path, string message)
     {
-        var row = string.Join(", ", Enumerable.Repeat("0.5", 40));
-        var badRow = string.Join(", ", Enumerable.Repeat("0.5", 20).Append(bad).Concat(Enumerable.Repeat("0.5", 19)));
-        using var scanned = NestedNumberScanner.Scan(Encoding.ASCII.GetBytes($"[[{row}], [{badRow}], [{row}]]"));
+        using var scanned = NestedNumberScanner.Scan(LongRowsWith(bad));
         scanned.SyntaxError.ShouldBeNull();
         (scanned.DefectPath, scanned.DefectMessage).ShouldBe((path, message));
+    }
+
+    /// <summary>
+    /// Three rows of 40 numbers with <paramref name="bad"/> at [1][20]: well inside JsonNumber.ParseRun's window, not in the
+    /// last bytes of the text that it leaves to the number-by-number path.
+    /// </summary>
+    private static byte[] LongRowsWith(string bad)
+    {
+        var row = string.Join(", ", Enumerable.Repeat("0.5", 40));
+        var badRow = string.Join(", ", Enumerable.Repeat("0.5", 20).Append(bad).Concat(Enumerable.Repeat("0.5", 19)));
+        return Encoding.ASCII.GetBytes($"[[{row}], [{badRow}], [{row}]]");
     }
 
     /// <summary>Halfway between a float32 below 1 and the next: a double whose shortest text is usually not the exact midpoint.</summary>
