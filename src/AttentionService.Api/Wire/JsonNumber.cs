@@ -118,17 +118,8 @@ public static class JsonNumber
             }
 
             destination[count++] = value;
-            var next = i;
-            if ((uint)next < (uint)json.Length && Unsafe.Add(ref text, next) == ',')
-            {
-                next++;
-                while ((uint)next < (uint)json.Length && Unsafe.Add(ref text, next) is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
-                {
-                    next++;
-                }
-            }
-
-            if (next == i || (uint)next >= (uint)json.Length || !(Unsafe.Add(ref text, next) == '-' || IsDigit(Unsafe.Add(ref text, next))))
+            var next = NextInRun(json, i);
+            if (next < 0)
             {
                 pos = i;
                 atNumber = false;
@@ -140,6 +131,27 @@ public static class JsonNumber
 
         pos = p;
         return count;
+    }
+
+    /// <summary>
+    /// Where the next number of a run starts, after the ',' at <paramref name="end"/> (where a number ended) and any
+    /// whitespace (Python's <c>json.dumps</c> writes <c>", "</c>); -1 when the run ends there.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int NextInRun(ReadOnlySpan<byte> json, int end)
+    {
+        if ((uint)end >= (uint)json.Length || json[end] != ',')
+        {
+            return -1;
+        }
+
+        var next = end + 1;
+        while ((uint)next < (uint)json.Length && json[next] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            next++;
+        }
+
+        return (uint)next < (uint)json.Length && (json[next] == '-' || IsDigit(json[next])) ? next : -1;
     }
 
     /// <summary><see cref="Parse(ReadOnlySpan{byte}, out double)"/> as a call, to keep its fallbacks out of <see cref="ParseRun"/>'s loop.</summary>

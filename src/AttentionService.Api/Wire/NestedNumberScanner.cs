@@ -178,15 +178,9 @@ public static class NestedNumberScanner
                             length++;
                         }
 
-                        // The next number after a ',' and any whitespace (Python's json.dumps writes ", " by default).
                         pos += read;
-                        if ((uint)pos >= (uint)json.Length || json[pos] != ',')
-                        {
-                            break;
-                        }
-
-                        var next = SkipWhitespace(json, pos + 1);
-                        if ((uint)next >= (uint)json.Length || !IsNumberStart(json[next]))
+                        var next = JsonNumber.NextInRun(json, pos);
+                        if (next < 0)
                         {
                             break;
                         }
