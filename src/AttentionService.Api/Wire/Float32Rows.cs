@@ -40,8 +40,7 @@ internal static class Float32Rows
             {
                 for (var j = i; j < i + 8; j++)
                 {
-                    Unsafe.Add(ref start, n++) = (byte)',';
-                    n += ShortestNumber.Write(row[j], MemoryMarshal.CreateSpan(ref Unsafe.Add(ref start, n), ShortestNumber.MaxLength));
+                    n = WriteScalar(ref start, n, row[j]);
                 }
 
                 continue;
@@ -59,38 +58,32 @@ internal static class Float32Rows
                 var lane = layouts[j];
                 if ((lane & FastLane) != 0)
                 {
-                    // 0.000ddd: as ShortestNumber.LayoutFloat32, with every number already worked out
-                    Unsafe.Add(ref start, n) = (byte)'-';
-                    n += negative ? 1 : 0;
-                    ShortestNumber.StoreLittleEndian(ref Unsafe.Add(ref start, n), ShortestNumber.ZeroPointZeros);
-                    n += (int)((lane >> 8) & 0xFF);
-                    Unsafe.Add(ref start, n) = (byte)lane;
-                    ShortestNumber.StoreLittleEndian(ref Unsafe.Add(ref start, n + 1), words[j]);
-                    n += (int)((lane >> 16) & 0xFF);
+                    // 0.000ddd, with every part already worked out in the lane
+                    n += ShortestNumber.StoreZeroPoint(ref Unsafe.Add(ref start, n), negative, (int)((lane >> 8) & 0xFF), (byte)lane, words[j], (int)((lane >> 16) & 0xFF));
+                    continue;
                 }
-                else if (digits[j] == 0)
-                {
-                    Unsafe.Add(ref start, n) = (byte)'-';
-                    n += negative ? 1 : 0;
-                    Unsafe.Add(ref start, n++) = (byte)'0';
-                }
-                else
-                {
-                    n += ShortestNumber.Layout(negative, digits[j], (int)exponents[j], MemoryMarshal.CreateSpan(ref Unsafe.Add(ref start, n), ShortestNumber.MaxLength));
-                }
+
+                var slot = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref start, n), ShortestNumber.MaxLength);
+                n += digits[j] == 0 ? ShortestNumber.WriteZero(negative, slot) : ShortestNumber.Layout(negative, digits[j], (int)exponents[j], slot);
             }
         }
 
         for (; i < row.Length; i++)
         {
-            Unsafe.Add(ref start, n++) = (byte)',';
-            n += ShortestNumber.Write(row[i], MemoryMarshal.CreateSpan(ref Unsafe.Add(ref start, n), ShortestNumber.MaxLength));
+            n = WriteScalar(ref start, n, row[i]);
         }
 
         start = (byte)'[';
         n = Math.Max(n, 1);
         Unsafe.Add(ref start, n++) = (byte)']';
         return n;
+    }
+
+    /// <summary>',' and <paramref name="value"/> by <see cref="ShortestNumber.Write(float, Span{byte})"/> at <paramref name="n"/>; returns where the next goes.</summary>
+    private static int WriteScalar(ref byte start, int n, float value)
+    {
+        Unsafe.Add(ref start, n++) = (byte)',';
+        return n + ShortestNumber.Write(value, MemoryMarshal.CreateSpan(ref Unsafe.Add(ref start, n), ShortestNumber.MaxLength));
     }
 
     /// <summary>In a lane of the layout: the number is written as <c>0.000ddd</c>, its parts in the lane's low bytes.</summary>

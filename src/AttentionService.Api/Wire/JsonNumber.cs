@@ -51,10 +51,10 @@ public static class JsonNumber
     /// before and after the point, 19 in all, no exponent part) by Clinger's fast path inline, any other number by
     /// <see cref="Parse(ReadOnlySpan{byte}, out double)"/>. Returns how many were stored. With <paramref name="atNumber"/>
     /// <paramref name="pos"/> is at a number left for the caller (not a number after all, an infinity, a float32
-    /// midpoint, the last bytes of the text, a full destination); without, at
-    /// the end of the last number stored, which no further number follows. The same values and the same refusals as
-    /// number by number, for a fraction of the work: one small loop whose state stays in registers and whose reads
-    /// need no bounds checks (each number's bytes lie inside a window checked once).
+    /// midpoint, the last bytes of the text, a full destination); without, at the end of the last number stored, which
+    /// no further number follows. The same values and the same refusals as number by number, for a fraction of the
+    /// work: one small loop whose state stays in registers and whose reads of a plain decimal need no bounds checks (its
+    /// bytes lie inside a window checked once).
     /// </summary>
     public static int ParseRun(ReadOnlySpan<byte> json, ref int pos, Span<double> destination, out bool atNumber)
     {

@@ -115,8 +115,9 @@ public static class NestedNumberScanner
                 else if (IsNumberStart(b))
                 {
                     // A run of numbers joined by commas, the bulk of any tensor, stays in this loop rather than going
-                    // through the whitespace and bracket checks for every element; plain decimals go through
-                    // JsonNumber.ParseRun at full speed, the rest one at a time below.
+                    // through the whitespace and bracket checks for every element. JsonNumber.ParseRun reads the run;
+                    // what it leaves (errors, infinities, float32 midpoints, the last bytes, numbers after a defect) is
+                    // read one at a time below.
                     while (true)
                     {
                         if (defectPath is null && (leafDepth < 0 || leafDepth == depth))

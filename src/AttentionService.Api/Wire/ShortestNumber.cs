@@ -86,7 +86,7 @@ public static class ShortestNumber
         return n;
     }
 
-    private static int WriteZero(bool negative, Span<byte> destination)
+    internal static int WriteZero(bool negative, Span<byte> destination)
     {
         if (negative)
         {
@@ -187,23 +187,33 @@ public static class ShortestNumber
             return Layout(negative, digits, exponent, destination); // not 0.000ddd (nor more than 9 digits: never for float32)
         }
 
-        _ = destination[MaxLength - 1]; // the writes below end by byte 1 + 2 + 5 + 9 = 17
-        ref var start = ref MemoryMarshal.GetReference(destination);
+        _ = destination[MaxLength - 1]; // the writes end by byte 1 + 2 + 5 + 9 = 17
         var padded = digits * NinePadding[count];
         var (first, rest) = Math.DivRem(padded, 100_000_000u);
         var word = EightDigits(rest);
         var significant = 9 - (BitOperations.LeadingZeroCount(word ^ AsciiZeros) >> 3);
+        return StoreZeroPoint(ref MemoryMarshal.GetReference(destination), negative, 2 - point, (byte)('0' + first), word, significant);
+    }
+
+    /// <summary>
+    /// Stores a number laid out as <c>0.000ddd</c> (at most 17 bytes, written as whole 8-byte words that may run past
+    /// its end): the sign, <c>"0."</c> and its zeros (<paramref name="prefix"/> bytes in all), the first digit, then
+    /// <paramref name="word"/>'s eight digits, of which <paramref name="significant"/> - 1 count. Returns its length.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int StoreZeroPoint(ref byte start, bool negative, int prefix, byte first, ulong word, int significant)
+    {
         start = (byte)'-';
         var n = negative ? 1 : 0;
         StoreLittleEndian(ref Unsafe.Add(ref start, n), ZeroPointZeros); // "0." and up to five zeros
-        n += 2 - point;
-        Unsafe.Add(ref start, n) = (byte)('0' + first);
+        n += prefix;
+        Unsafe.Add(ref start, n) = first;
         StoreLittleEndian(ref Unsafe.Add(ref start, n + 1), word);
         return n + significant;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void StoreLittleEndian(ref byte destination, ulong value) =>
+    private static void StoreLittleEndian(ref byte destination, ulong value) =>
         Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
 
     /// <summary>10^(9 - count) for a count of 1 to 9 digits: what pads them to nine.</summary>
@@ -212,7 +222,7 @@ public static class ShortestNumber
     private const ulong AsciiZeros = 0x3030_3030_3030_3030;
 
     /// <summary>"0.000000" as the little-endian word an 8-byte write stores.</summary>
-    internal const ulong ZeroPointZeros = 0x3030_3030_3030_2E30;
+    private const ulong ZeroPointZeros = 0x3030_3030_3030_2E30;
 
     /// <summary>
     /// Writes the <paramref name="count"/> (≤ 20) decimal digits of <paramref name="value"/> as whole 8-byte words: the
