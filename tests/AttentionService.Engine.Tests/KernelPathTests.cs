@@ -25,6 +25,32 @@ public class KernelPathTests
         }
     }
 
+    [Fact]
+    public void PackedQueries_AreScaledRowsInterleavedByBlocksOfEight()
+    {
+        // With AVX-512 whole 16-column blocks are transposed in registers and the rest element by element: both must give
+        // [block][d][8], zero past the last row.
+        var rng = new Random(8);
+        foreach (var d in new[] { 1, 15, 16, 17, 40, 64, 80, 128 })
+        {
+            foreach (var rows in new[] { 1, 7, 8, 9, 20, 64 })
+            {
+                var padded = (rows + 7) / 8 * 8;
+                var source = TestProblems.Random(rng, rows * d).Select(x => (float)x).ToArray();
+                var packed = Enumerable.Repeat(float.NaN, padded * d).ToArray();
+                MicroKernels<float, System.Runtime.Intrinsics.Vector512<float>, Simd512<float>>.PackQueries(source, packed, rows, padded, d, 0.125f);
+                for (var r = 0; r < padded; r++)
+                {
+                    for (var x = 0; x < d; x++)
+                    {
+                        var expected = r < rows ? source[(r * d) + x] * 0.125f : 0f;
+                        packed[(r / 8 * 8 * d) + (x * 8) + (r % 8)].ShouldBe(expected, $"d={d} rows={rows} r={r} x={x}");
+                    }
+                }
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TestProblems.PathsAndPrecisions), MemberType = typeof(TestProblems))]
     public void LargerThanOneTile_ParallelAndSerial_MatchReference(KernelPath path, Precision precision)

@@ -197,6 +197,10 @@ public class PropertyTests
         worst128.ShouldBeLessThan(3e-7);
         Simd512<float>.Exp2(Vector512.Create(float.NegativeInfinity)).GetElement(0).ShouldBe(0f);
         Simd512<float>.Exp2(Vector512.Create(-151f)).GetElement(0).ShouldBe(0f);
+        Simd512<float>.Exp2(Vector512.Create(float.MinValue)).GetElement(0).ShouldBe(0f);
+        Simd512<double>.Exp2(Vector512.Create(double.NegativeInfinity)).GetElement(0).ShouldBe(0.0);
+        Simd512<double>.Exp2(Vector512.Create(double.MinValue)).GetElement(0).ShouldBe(0.0);
+        Simd512<double>.Exp2(Vector512.Create(-0.25)).GetElement(0).ShouldBe(Math.Pow(2, -0.25), 1e-15);
         Simd256<float>.Exp2(Vector256.Create(float.NegativeInfinity)).GetElement(0).ShouldBe(0f);
         Simd256<float>.Exp2(Vector256.Create(-200f)).GetElement(0).ShouldBe(0f);
         Simd128<float>.Exp2(Vector128.Create(float.NegativeInfinity)).GetElement(0).ShouldBe(0f);

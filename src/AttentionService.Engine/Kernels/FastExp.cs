@@ -25,21 +25,50 @@ internal static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp2(Vector512<float> x)
     {
-        if (Avx512F.IsSupported)
+        if (!Avx512F.IsSupported)
         {
-            // Far below the smallest denormal (2^-149): scalef then rounds to exactly 0, and -inf never reaches f as NaN.
-            var t = Avx512F.Max(x, Vector512.Create(-160f));
-            var n = Avx512F.RoundScale(t, 0); // round to nearest integer
-            var f = t - n;
-            var p = Vector512.FusedMultiplyAdd(Vector512.Create(C5), f, Vector512.Create(C4));
-            p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C3));
-            p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C2));
-            p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C1));
-            p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C0));
-            return Avx512F.Scale(p, n);
+            return Vector512.Create(Exp2(x.GetLower()), Exp2(x.GetUpper()));
         }
 
-        return Vector512.Create(Exp2(x.GetLower()), Exp2(x.GetUpper()));
+        var (n, f) = Split(x, -160f);
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(C5), f, Vector512.Create(C4));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C3));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C2));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C1));
+        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C0));
+        return Avx512F.Scale(p, n);
+    }
+
+    /// <summary>
+    /// x as n + f, n = round(x) and f in [-1/2, 1/2]. With AVX-512 DQ, f is one vreduceps, which gives 0 for -inf (whose
+    /// round is -inf, and scalef by -inf gives 0). Without it, x is first clamped far below the smallest subnormal
+    /// (<paramref name="floor"/>, where scalef still rounds to exactly 0), so that -inf never makes f NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> N, Vector512<float> F) Split(Vector512<float> x, float floor)
+    {
+        if (Avx512DQ.IsSupported)
+        {
+            return (Avx512F.RoundScale(x, 0), Avx512DQ.Reduce(x, 0));
+        }
+
+        var t = Avx512F.Max(x, Vector512.Create(floor));
+        var n = Avx512F.RoundScale(t, 0);
+        return (n, t - n);
+    }
+
+    /// <inheritdoc cref="Split(Vector512{float}, float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<double> N, Vector512<double> F) Split(Vector512<double> x, double floor)
+    {
+        if (Avx512DQ.IsSupported)
+        {
+            return (Avx512F.RoundScale(x, 0), Avx512DQ.Reduce(x, 0));
+        }
+
+        var t = Avx512F.Max(x, Vector512.Create(floor));
+        var n = Avx512F.RoundScale(t, 0);
+        return (n, t - n);
     }
 
     /// <summary>
@@ -50,9 +79,7 @@ internal static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Exp2(Vector512<double> x)
     {
-        var t = Avx512F.Max(x, Vector512.Create(-1100.0)); // scalef rounds 2^-1100 to 0; -inf must not reach f
-        var n = Avx512F.RoundScale(t, 0);
-        var f = t - n;
+        var (n, f) = Split(x, -1100.0); // scalef rounds 2^-1100 to 0
         // (ln 2)^k / k!, the Taylor coefficients of 2^f, by Horner from the highest.
         var p = Vector512.FusedMultiplyAdd(Vector512.Create(2.567843599348821e-11), f, Vector512.Create(4.445538271870811e-10));
         p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(7.054911620801123e-9));
