@@ -21,10 +21,23 @@ internal static class RowOps<T, TVec, TOps>
     /// </summary>
     public static (T Max, bool Finite) MaxChecked(Span<T> row, int cols)
     {
+        // Two vectors a step into two pairs of chains: one chain was bound by the latency of its add, not by throughput.
         var w = TOps.Count;
         var max = TOps.Broadcast(T.NegativeInfinity);
+        var max2 = max;
         var check = TOps.Zero;
+        var check2 = check;
         var c = 0;
+        for (; c + (2 * w) <= cols; c += 2 * w)
+        {
+            var x = TOps.Load(ref row[c]);
+            var y = TOps.Load(ref row[c + w]);
+            max = TOps.MaxNative(max, x);
+            max2 = TOps.MaxNative(max2, y);
+            check = TOps.Add(check, TOps.Subtract(x, x));
+            check2 = TOps.Add(check2, TOps.Subtract(y, y));
+        }
+
         for (; c + w <= cols; c += w)
         {
             var x = TOps.Load(ref row[c]);
@@ -32,8 +45,8 @@ internal static class RowOps<T, TVec, TOps>
             check = TOps.Add(check, TOps.Subtract(x, x));
         }
 
-        var hi = TOps.MaxAcross(max);
-        var finite = T.IsFinite(TOps.SumAcross(check));
+        var hi = TOps.MaxAcross(TOps.MaxNative(max, max2));
+        var finite = T.IsFinite(TOps.SumAcross(TOps.Add(check, check2)));
         for (; c < cols; c++)
         {
             var x = row[c];
@@ -62,7 +75,23 @@ internal static class RowOps<T, TVec, TOps>
         var m = TOps.Broadcast(max);
         var log2E = TOps.Broadcast(Log2E);
         var acc = TOps.Zero;
-        for (var c = 0; c < row.Length; c += TOps.Count)
+        var acc2 = acc;
+        var w = TOps.Count;
+        var c = 0;
+        for (; c + (2 * w) <= row.Length; c += 2 * w)
+        {
+            // Two vectors a step, two sums: one sum's add latency bounded the loop.
+            ref var x = ref row[c];
+            ref var y = ref row[c + w];
+            var e = TOps.Exp2(TOps.Multiply(TOps.Subtract(TOps.Load(ref x), m), log2E));
+            var f = TOps.Exp2(TOps.Multiply(TOps.Subtract(TOps.Load(ref y), m), log2E));
+            TOps.Store(e, ref x);
+            TOps.Store(f, ref y);
+            acc = TOps.Add(acc, e);
+            acc2 = TOps.Add(acc2, f);
+        }
+
+        for (; c < row.Length; c += w)
         {
             ref var x = ref row[c];
             var e = TOps.Exp2(TOps.Multiply(TOps.Subtract(TOps.Load(ref x), m), log2E));
@@ -70,8 +99,11 @@ internal static class RowOps<T, TVec, TOps>
             acc = TOps.Add(acc, e);
         }
 
-        return TOps.SumAcross(acc);
+        return TOps.SumAcross(TOps.Add(acc, acc2));
     }
+
+    /// <summary>2^x for one number, by the path's vector exp2 (the same accuracy as the row's exponentials).</summary>
+    public static T Exp2(T x) => TOps.MaxAcross(TOps.Exp2(TOps.Broadcast(x)));
 
     /// <summary>row *= factor.</summary>
     public static void Scale(Span<T> row, T factor)

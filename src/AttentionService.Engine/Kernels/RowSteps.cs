@@ -77,8 +77,9 @@ internal static class RowSteps<T, TVec, TOps>
         }
 
         var sum = RowOps<T, TVec, TOps>.Exp2AndSum(row, mNew);
-        // Once the running max settles it rarely moves: skip the scalar exp2 (a libm call) when it does not.
-        var alpha = mNew == mOld ? T.One : T.IsNegativeInfinity(mOld) ? T.Zero : T.Exp2((mOld - mNew) * RowOps<T, TVec, TOps>.Log2E);
+        // Once the running max settles it rarely moves: skip the exponential when it does not. When it does, the vector
+        // exp2 of one lane (T.Exp2 is MathF.Pow, a libm call, several times slower).
+        var alpha = mNew == mOld ? T.One : T.IsNegativeInfinity(mOld) ? T.Zero : RowOps<T, TVec, TOps>.Exp2((mOld - mNew) * RowOps<T, TVec, TOps>.Log2E);
         rowSum = (rowSum * alpha) + sum;
         rowMax = mNew;
         if (alpha != T.One)

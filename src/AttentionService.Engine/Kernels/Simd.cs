@@ -160,19 +160,7 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MaxAcross(Vector256<T> a) => Fold(a);
-
-    /// <summary>The largest lane; NaN in any lane gives NaN (T.Max propagates it).</summary>
-    private static T Fold(Vector256<T> a)
-    {
-        var m = a.GetElement(0);
-        for (var i = 1; i < Vector256<T>.Count; i++)
-        {
-            m = T.Max(m, a.GetElement(i));
-        }
-
-        return m;
-    }
+    public static T MaxAcross(Vector256<T> a) => Simd128<T>.MaxAcross(Vector128.Max(a.GetLower(), a.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T SumAcross(Vector256<T> a) => Vector256.Sum(a);
@@ -230,19 +218,23 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T> where T : unmanaged
         return Vector128.Exp(a.AsDouble() * Vector128.Create(Math.Log(2))).As<double, T>();
     }
 
+    /// <summary>
+    /// The largest lane; NaN in any lane gives NaN (Vector128.Max propagates it). Halves folded by shuffles: lane by lane
+    /// through T.Max this was a chain of scalar maxes, once per row of every tile.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T MaxAcross(Vector128<T> a) => Fold(a);
-
-    /// <summary>The largest lane; NaN in any lane gives NaN (T.Max propagates it).</summary>
-    private static T Fold(Vector128<T> a)
+    public static T MaxAcross(Vector128<T> a)
     {
-        var m = a.GetElement(0);
-        for (var i = 1; i < Vector128<T>.Count; i++)
+        if (typeof(T) == typeof(float))
         {
-            m = T.Max(m, a.GetElement(i));
+            var f = a.AsSingle();
+            f = Vector128.Max(f, Vector128.Shuffle(f, Vector128.Create(2, 3, 0, 1)));
+            f = Vector128.Max(f, Vector128.Shuffle(f, Vector128.Create(1, 0, 3, 2)));
+            return f.As<float, T>().ToScalar();
         }
 
-        return m;
+        var d = a.AsDouble();
+        return Vector128.Max(d, Vector128.Shuffle(d, Vector128.Create(1L, 0L))).As<double, T>().ToScalar();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
