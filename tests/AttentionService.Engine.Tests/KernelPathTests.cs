@@ -29,7 +29,7 @@ public class KernelPathTests
     public void PackedQueries_AreScaledRowsInterleavedByBlocksOfEight()
     {
         // With AVX-512 whole 16-column blocks are transposed in registers and the rest element by element: both must give
-        // [block][d][8], zero past the last row.
+        // [block][d][8], zero past the last row, and the largest magnitude packed (the overflow bound's input).
         var rng = new Random(8);
         foreach (var d in new[] { 1, 15, 16, 17, 40, 64, 80, 128 })
         {
@@ -38,7 +38,8 @@ public class KernelPathTests
                 var padded = (rows + 7) / 8 * 8;
                 var source = TestProblems.Random(rng, rows * d).Select(x => (float)x).ToArray();
                 var packed = Enumerable.Repeat(float.NaN, padded * d).ToArray();
-                MicroKernels<float, System.Runtime.Intrinsics.Vector512<float>, Simd512<float>>.PackQueries(source, packed, rows, padded, d, 0.125f);
+                var largest = MicroKernels<float, System.Runtime.Intrinsics.Vector512<float>, Simd512<float>>.PackQueries(source, packed, rows, padded, d, 0.125f);
+                largest.ShouldBe(source.Max(Math.Abs) * 0.125f, $"largest, d={d} rows={rows}");
                 for (var r = 0; r < padded; r++)
                 {
                     for (var x = 0; x < d; x++)
@@ -78,6 +79,42 @@ public class KernelPathTests
                 TestProblems.Check(engine, c, rank: 4, precision, returnWeights: false, $"threads={threads} n={n} m={m} no weights");
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestProblems.PathsAndPrecisions), MemberType = typeof(TestProblems))]
+    public void PlainRowsOfLargeProblems_TakeTheirMaxFromTheScoreKernel_MatchReference(KernelPath path, Precision precision)
+    {
+        // No bias, mask or window, scores far from overflow, keys and values of a head past half the L2: the score
+        // micro-kernel folds each row's max. 3000 keys leave a last tile of 440, not whole column blocks, which goes
+        // through the row pass instead; with weights, 3100 keys are two tiles rescaled at the end. Every eighth row of queries is 256 times the others, so that its scores (about ±100) would overflow
+        // e^(s − max) if it were given a neighbour's max, and the running max moves from tile to tile.
+        var engine = new AttentionEngine(new AttentionEngineOptions { KernelPath = path, MaxDegreeOfParallelism = 1 });
+        var rng = new Random(1024);
+        foreach (var (n, m, weights) in new[] { (72, 3072, false), (72, 3000, false), (64, 3100, true) })
+        {
+            const int d = 24, dv = 20;
+            var c = new Reference.Case(1, 1, 1, n, m, d, d, dv)
+            {
+                Q = TestProblems.Random(rng, n * d).Select((x, i) => i / d % 8 == 7 ? x * 256 : x).ToArray(),
+                K = TestProblems.Random(rng, m * d),
+                V = TestProblems.Random(rng, m * dv),
+            };
+            TestProblems.Check(engine, c, rank: 2, precision, returnWeights: weights, $"n={n} m={m} weights={weights}");
+        }
+    }
+
+    [Fact]
+    public void LargeProblemWhoseScoresMayOverflow_IsStillChecked()
+    {
+        // Keys and values large enough for the fold, but the bound (d · max|q| · max|k| · scale) fails, so the rows are
+        // checked one by one: the overflow is found.
+        const int n = 128, m = 8192, d = 16;
+        var q = Enumerable.Repeat(3e19f, n * d).ToArray();
+        var k = Enumerable.Range(0, m * d).Select(i => i % 7 == 0 ? 3e19f : 0.5f).ToArray();
+        var v = new float[m * d];
+        var problem = new AttentionProblem<float> { Query = TensorData.Wrap(q, n, d), Key = TensorData.Wrap(k, m, d), Value = TensorData.Wrap(v, m, d) };
+        Should.Throw<AttentionOverflowException>(() => new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = 1 }).Compute(problem));
     }
 
     [Theory]

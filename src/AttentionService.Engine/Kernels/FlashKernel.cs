@@ -35,6 +35,7 @@ internal static class FlashKernel<T, TVec, TOps>
         // pointer with constant offsets; additive keeps plain rows.
         var qs = s.Q.AsSpan(0, brPad * d);
         var qSource = p.Q.AsSpan((int)(head.Query + ((long)i0 * d)), rows * d);
+        var largestQuery = T.PositiveInfinity; // the largest scaled query, for the overflow bound of plain scores
         if (additive)
         {
             qSource.CopyTo(qs);
@@ -42,7 +43,7 @@ internal static class FlashKernel<T, TVec, TOps>
         }
         else
         {
-            MicroKernels<T, TVec, TOps>.PackQueries(qSource, qs, rows, brPad, d, p.Scale);
+            largestQuery = MicroKernels<T, TVec, TOps>.PackQueries(qSource, qs, rows, brPad, d, p.Scale);
         }
 
         var o = s.O.AsSpan(0, brPad * dvPad);
@@ -87,7 +88,7 @@ internal static class FlashKernel<T, TVec, TOps>
                     continue;
                 }
 
-                QueryTileStep(p, in shape, packed, in head, s, qs.Slice(q0 * d), o.Slice(q0 * dvPad), i0 + q0, qRows, q0, t, j0, cols, ct);
+                QueryTileStep(p, in shape, packed, in head, s, qs.Slice(q0 * d), o.Slice(q0 * dvPad), i0 + q0, qRows, q0, t, j0, cols, largestQuery, ct);
             }
         }
 
@@ -113,17 +114,28 @@ internal static class FlashKernel<T, TVec, TOps>
     /// </summary>
     private static void QueryTileStep(
         CoreProblem<T> p, in TileShape shape, PackedInputs<T> packed, in HeadOffsets head, Scratch<T> s, Span<T> qs, Span<T> o,
-        int i, int rows, int r0, int t, int j0, int cols, CancellationToken ct)
+        int i, int rows, int r0, int t, int j0, int cols, T largestQuery, CancellationToken ct)
     {
         int m = p.M, bcPad = shape.KeyTilePadded, dvPad = shape.DvPadded, brPad = shape.RowsPadded(rows), tiles = shape.KeyTiles(m);
         var sTile = s.S.AsSpan(0, brPad * bcPad);
+        var w = TOps.Count;
+        Span<T> rowMaxes = default;
         if (p.AdditiveV is not null)
         {
             AdditiveScoring.ScoreTile(p, s, qs, head.Key, j0, rows, cols, bcPad, ct);
         }
         else
         {
-            MicroKernels<T, TVec, TOps>.ScoreTile(qs, s.Keys.Tile(p, shape, head.KvHead, t), 0, sTile, brPad, p.D, cols, bcPad);
+            var keys = s.Keys.Tile(p, shape, head.KvHead, t);
+            // Plain rows whose scores cannot overflow get their max from the micro-kernel (whole column blocks only: a
+            // padded block would fold its zero scores in).
+            if (p.FoldRowMax && cols % (2 * w) == 0 && p.CannotOverflow(largestQuery, s.Keys.Largest(t)))
+            {
+                rowMaxes = s.ScoreMax.AsSpan(0, brPad * w);
+                rowMaxes.Fill(T.NegativeInfinity);
+            }
+
+            MicroKernels<T, TVec, TOps>.ScoreTile(qs, keys, 0, sTile, brPad, p.D, cols, bcPad, rowMaxes);
         }
 
         // Causal and the window leave these rows only columns [c0, c0 + span) of the tile (c0 whole vectors in): the row
@@ -152,7 +164,8 @@ internal static class FlashKernel<T, TVec, TOps>
                 ScoreVariants<T>.Alibi(row[..span], slope, (long)i + r + p.PositionOffset, jc);
             }
 
-            var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, span, p.FirstKey(i + r), p.LastKey(i + r), jc, mask, bias, p.Mask is not null);
+            T? knownMax = rowMaxes.IsEmpty ? null : TOps.MaxAcross(TOps.Load(ref rowMaxes[r * w]));
+            var tileMax = RowSteps<T, TVec, TOps>.Epilogue(row, span, p.FirstKey(i + r), p.LastKey(i + r), jc, mask, bias, p.Mask is not null, knownMax);
             var weightsRow = weights is null ? default : weights.AsSpan((int)(head.Weights + cell), span);
             var local = r0 + r;
             var (oldMax, oldSum) = (s.RowMax[local], s.RowSum[local]);

@@ -17,9 +17,10 @@ internal static class KeyTranspose
 
     /// <summary>
     /// Keys <c>[c0, c0 + 16)</c> of <paramref name="src"/> (rows of <paramref name="d"/>) into columns
-    /// <c>[c0, c0 + 16)</c> of <paramref name="dst"/> (<c>[d][bcPad]</c>).
+    /// <c>[c0, c0 + 16)</c> of <paramref name="dst"/> (<c>[d][bcPad]</c>); <paramref name="largest"/> takes their
+    /// magnitudes in (lane by lane, the hardware's max), for the overflow bound of <see cref="CoreProblem{T}.CannotOverflow"/>.
     /// </summary>
-    public static void Block16(ReadOnlySpan<float> src, Span<float> dst, int c0, int d, int bcPad)
+    public static void Block16(ReadOnlySpan<float> src, Span<float> dst, int c0, int d, int bcPad, ref Vector512<float> largest)
     {
         ref var s = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), c0 * d);
         ref var t = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), c0);
@@ -30,6 +31,10 @@ internal static class KeyTranspose
             var r4 = Load(ref sx, 4, d); var r5 = Load(ref sx, 5, d); var r6 = Load(ref sx, 6, d); var r7 = Load(ref sx, 7, d);
             var r8 = Load(ref sx, 8, d); var r9 = Load(ref sx, 9, d); var ra = Load(ref sx, 10, d); var rb = Load(ref sx, 11, d);
             var rc = Load(ref sx, 12, d); var rd = Load(ref sx, 13, d); var re = Load(ref sx, 14, d); var rf = Load(ref sx, 15, d);
+            var big = Vector512.MaxNative(
+                Vector512.MaxNative(Vector512.MaxNative(Magnitude(r0, r1), Magnitude(r2, r3)), Vector512.MaxNative(Magnitude(r4, r5), Magnitude(r6, r7))),
+                Vector512.MaxNative(Vector512.MaxNative(Magnitude(r8, r9), Magnitude(ra, rb)), Vector512.MaxNative(Magnitude(rc, rd), Magnitude(re, rf))));
+            largest = Vector512.MaxNative(largest, big);
 
             // Per 128-bit lane, a 4 x 4 transpose of each group of four rows (unpack by pairs, then by quads) ...
             Quad(r0, r1, r2, r3, out var u0, out var u1, out var u2, out var u3);
@@ -45,6 +50,10 @@ internal static class KeyTranspose
             Lanes(u3, u7, ub, uf, ref tx, 3, bcPad);
         }
     }
+
+    /// <summary>The larger magnitude of two vectors, lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Magnitude(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(Vector512.Abs(a), Vector512.Abs(b));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Load(ref float s, int row, int d) => Vector512.LoadUnsafe(ref Unsafe.Add(ref s, row * d));

@@ -23,16 +23,20 @@ internal static partial class MicroKernels<T, TVec, TOps>
 
     public static int PvRowsPadded(int rows) => (rows + PvRows - 1) / PvRows * PvRows;
 
-    /// <summary>Scaled query rows, interleaved as <c>[block][d][RowBlock]</c>; rows past <paramref name="rows"/> are zero.</summary>
-    public static void PackQueries(ReadOnlySpan<T> source, Span<T> packed, int rows, int rowsPadded, int d, T scale)
+    /// <summary>
+    /// Scaled query rows, interleaved as <c>[block][d][RowBlock]</c>; rows past <paramref name="rows"/> are zero.
+    /// Returns the largest magnitude packed, for the overflow bound of <see cref="CoreProblem{T}.CannotOverflow"/>.
+    /// </summary>
+    public static T PackQueries(ReadOnlySpan<T> source, Span<T> packed, int rows, int rowsPadded, int d, T scale)
     {
         var x0 = 0;
+        var largest = T.Zero;
         if (typeof(T) == typeof(float) && QueryTranspose.Supports(d))
         {
             // Whole 16-column blocks in registers (element by element this was about a twentieth of a tile's time with
             // one key tile per query tile); the columns left over, if any, below.
             x0 = d / 16 * 16;
-            QueryTranspose.Pack(MemoryMarshal.Cast<T, float>(source), MemoryMarshal.Cast<T, float>(packed), rows, rowsPadded, d, float.CreateTruncating(scale));
+            largest = T.CreateTruncating(QueryTranspose.Pack(MemoryMarshal.Cast<T, float>(source), MemoryMarshal.Cast<T, float>(packed), rows, rowsPadded, d, float.CreateTruncating(scale)));
         }
 
         for (var r = 0; r < rowsPadded; r++)
@@ -44,7 +48,9 @@ internal static partial class MicroKernels<T, TVec, TOps>
                 var row = source.Slice(r * d, d);
                 for (var x = x0; x < d; x++)
                 {
-                    packed[block + (x * RowBlock) + lane] = row[x] * scale;
+                    var value = row[x] * scale;
+                    packed[block + (x * RowBlock) + lane] = value;
+                    largest = T.Max(largest, T.Abs(value));
                 }
             }
             else
@@ -55,14 +61,21 @@ internal static partial class MicroKernels<T, TVec, TOps>
                 }
             }
         }
+
+        return largest;
     }
 
     /// <summary>
     /// S = Qs · KT for the first <paramref name="cols"/> keys of a tile (rounded up to 2 vectors: packing zeroed the
-    /// rest), 8 query rows by 2 vectors of keys at a time; rows of S and KT are <paramref name="bcPad"/> apart.
+    /// rest), 8 query rows by 2 vectors of keys at a time; rows of S and KT are <paramref name="bcPad"/> apart. With
+    /// <paramref name="rowMaxes"/> (one vector a row, filled with -inf by the caller; only when <paramref name="cols"/>
+    /// is a whole number of 2-vector blocks, so no padding column is scored), each row's scores are folded into its
+    /// vector by the hardware's max while still in registers.
     /// </summary>
-    public static void ScoreTile(Span<T> qs, T[] kt, long ktOffset, Span<T> sTile, int brPad, int d, int cols, int bcPad)
+    public static void ScoreTile(Span<T> qs, T[] kt, long ktOffset, Span<T> sTile, int brPad, int d, int cols, int bcPad, Span<T> rowMaxes = default)
     {
+        var foldMax = !rowMaxes.IsEmpty;
+        ref var mx = ref MemoryMarshal.GetReference(rowMaxes);
         ref var q = ref MemoryMarshal.GetReference(qs);
         ref var k = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kt), (nint)ktOffset);
         ref var st = ref MemoryMarshal.GetReference(sTile);
@@ -115,9 +128,24 @@ internal static partial class MicroKernels<T, TVec, TOps>
                 StorePair(a50, a51, ref Unsafe.Add(ref out0, 5 * bcPad), w);
                 StorePair(a60, a61, ref Unsafe.Add(ref out0, 6 * bcPad), w);
                 StorePair(a70, a71, ref Unsafe.Add(ref out0, 7 * bcPad), w);
+                if (foldMax)
+                {
+                    ref var m0 = ref Unsafe.Add(ref mx, r0 * w);
+                    FoldMax(a00, a01, ref m0);
+                    FoldMax(a10, a11, ref Unsafe.Add(ref m0, w));
+                    FoldMax(a20, a21, ref Unsafe.Add(ref m0, 2 * w));
+                    FoldMax(a30, a31, ref Unsafe.Add(ref m0, 3 * w));
+                    FoldMax(a40, a41, ref Unsafe.Add(ref m0, 4 * w));
+                    FoldMax(a50, a51, ref Unsafe.Add(ref m0, 5 * w));
+                    FoldMax(a60, a61, ref Unsafe.Add(ref m0, 6 * w));
+                    FoldMax(a70, a71, ref Unsafe.Add(ref m0, 7 * w));
+                }
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FoldMax(TVec a, TVec b, ref T max) => TOps.Store(TOps.MaxNative(TOps.Load(ref max), TOps.MaxNative(a, b)), ref max);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StorePair(TVec a, TVec b, ref T destination, int w)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace AttentionService.Engine.Kernels;
 
@@ -59,11 +60,15 @@ internal sealed class KeyTiles<T> : IDisposable where T : unmanaged, IBinaryFloa
 {
     private readonly T[]?[] _tiles;
     private readonly bool[] _packed;
+    private readonly T[] _largest;
     private int _head = -1;
 
-    public KeyTiles(int tiles) => (_tiles, _packed) = (new T[]?[tiles], new bool[tiles]);
+    public KeyTiles(int tiles) => (_tiles, _packed, _largest) = (new T[]?[tiles], new bool[tiles], new T[tiles]);
 
-    /// <summary>Key tile <paramref name="t"/> of key/value head <paramref name="kvHead"/>, packed.</summary>
+    /// <summary>The largest magnitude in tile <paramref name="t"/> as last packed (with <c>largest</c> asked for).</summary>
+    public T Largest(int t) => _largest[t];
+
+    /// <summary>Key tile <paramref name="t"/> of key/value head <paramref name="kvHead"/>, packed (its largest magnitude in <see cref="Largest"/>).</summary>
     public T[] Tile(CoreProblem<T> p, in TileShape shape, int kvHead, int t)
     {
         if (kvHead != _head)
@@ -76,7 +81,7 @@ internal sealed class KeyTiles<T> : IDisposable where T : unmanaged, IBinaryFloa
         if (!_packed[t])
         {
             var j0 = t * shape.KeyTile;
-            PackKeyTile(p.K, (long)kvHead * p.M * p.D, p.D, j0, Math.Min(shape.KeyTile, p.M - j0), shape.KeyTilePadded, tile);
+            _largest[t] = PackKeyTile(p.K, (long)kvHead * p.M * p.D, p.D, j0, Math.Min(shape.KeyTile, p.M - j0), shape.KeyTilePadded, tile);
             _packed[t] = true;
         }
 
@@ -98,20 +103,25 @@ internal sealed class KeyTiles<T> : IDisposable where T : unmanaged, IBinaryFloa
     /// Transposes keys <c>[j0, j0 + cols)</c> into <c>[d][bcPad]</c>, 16 keys at a time: their rows (16·d elements) stay
     /// in L1 while each output row receives 16 consecutive elements, a whole cache line, instead of one element per
     /// line per key, which made the transpose cost as much as a tenth of the attention. Float keys a whole number of
-    /// vectors wide go through <see cref="KeyTranspose"/>, in registers.
+    /// vectors wide go through <see cref="KeyTranspose"/>, in registers. Returns the largest magnitude of the keys
+    /// (found on the way, while they are in registers or L1), for the overflow bound of plain scores.
     /// </summary>
-    private static void PackKeyTile(T[] k, long kOff, int d, int j0, int cols, int bcPad, T[] kt)
+    private static T PackKeyTile(T[] k, long kOff, int d, int j0, int cols, int bcPad, T[] kt)
     {
         const int Block = 16;
         var src = k.AsSpan((int)(kOff + ((long)j0 * d)), cols * d);
         var dst = kt.AsSpan(0, d * bcPad);
         var c0 = 0;
+        var largest = T.Zero;
         if (typeof(T) == typeof(float) && KeyTranspose.Supports(d))
         {
+            var lanes = Vector512<float>.Zero;
             for (; c0 + Block <= cols; c0 += Block)
             {
-                KeyTranspose.Block16(MemoryMarshal.Cast<T, float>(src), MemoryMarshal.Cast<T, float>(dst), c0, d, bcPad);
+                KeyTranspose.Block16(MemoryMarshal.Cast<T, float>(src), MemoryMarshal.Cast<T, float>(dst), c0, d, bcPad, ref lanes);
             }
+
+            largest = T.CreateTruncating(Simd512<float>.MaxAcross(lanes));
         }
 
         for (; c0 < cols; c0 += Block)
@@ -123,7 +133,9 @@ internal sealed class KeyTiles<T> : IDisposable where T : unmanaged, IBinaryFloa
                 var row = dst.Slice((x * bcPad) + c0, width);
                 for (var c = 0; c < row.Length; c++)
                 {
-                    row[c] = block[(c * d) + x];
+                    var value = block[(c * d) + x];
+                    row[c] = value;
+                    largest = T.Max(largest, T.Abs(value));
                 }
             }
         }
@@ -132,5 +144,7 @@ internal sealed class KeyTiles<T> : IDisposable where T : unmanaged, IBinaryFloa
         {
             dst.Slice((x * bcPad) + cols, bcPad - cols).Clear();
         }
+
+        return largest;
     }
 }

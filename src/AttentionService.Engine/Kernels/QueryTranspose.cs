@@ -21,10 +21,11 @@ internal static class QueryTranspose
     /// <summary>
     /// Columns <c>[0, d / 16 · 16)</c> of <paramref name="rows"/> rows of <paramref name="source"/>, times
     /// <paramref name="scale"/>, into <paramref name="packed"/> as <c>[block of 8 rows][d][8]</c>; rows from
-    /// <paramref name="rows"/> to <paramref name="rowsPadded"/> are zero.
+    /// <paramref name="rows"/> to <paramref name="rowsPadded"/> are zero. Returns the largest magnitude packed.
     /// </summary>
-    public static void Pack(ReadOnlySpan<float> source, Span<float> packed, int rows, int rowsPadded, int d, float scale)
+    public static float Pack(ReadOnlySpan<float> source, Span<float> packed, int rows, int rowsPadded, int d, float scale)
     {
+        var largest = Vector512<float>.Zero;
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(packed);
         var factor = Vector512.Create(scale);
@@ -45,6 +46,9 @@ internal static class QueryTranspose
                 var q2 = Row(ref sx, 2, live, d, factor); var q3 = Row(ref sx, 3, live, d, factor);
                 var q4 = Row(ref sx, 4, live, d, factor); var q5 = Row(ref sx, 5, live, d, factor);
                 var q6 = Row(ref sx, 6, live, d, factor); var q7 = Row(ref sx, 7, live, d, factor);
+                largest = Vector512.MaxNative(
+                    largest,
+                    Vector512.MaxNative(Vector512.MaxNative(KeyTranspose.Magnitude(q0, q1), KeyTranspose.Magnitude(q2, q3)), Vector512.MaxNative(KeyTranspose.Magnitude(q4, q5), KeyTranspose.Magnitude(q6, q7))));
 
                 // Rows by pairs: (r, r + 1) for columns 0-7 and 8-15, as 64-bit units.
                 var p01 = Avx512F.PermuteVar16x32x2(q0, pairs, q1).AsUInt64(); var p01h = Avx512F.PermuteVar16x32x2(q0, pairsHigh, q1).AsUInt64();
@@ -70,6 +74,8 @@ internal static class QueryTranspose
                 Store(Avx512F.PermuteVar8x64x2(a3, halvesHigh, b3), ref out0, 7);
             }
         }
+
+        return Simd512<float>.MaxAcross(largest);
     }
 
     /// <summary>Row <paramref name="r"/> of the block, scaled; zero past the <paramref name="live"/> rows.</summary>

@@ -20,11 +20,16 @@ internal static class RowSteps<T, TVec, TOps>
     /// scores the softmax sees: + bias, overflow checked, mask applied and keys outside <c>[first, last]</c> (causal,
     /// window) set to -inf, padding past <paramref name="cols"/> set to -inf. <paramref name="mask"/> and
     /// <paramref name="bias"/> are this row's slices (empty when absent). Returns the row's maximum (-inf when nothing is
-    /// allowed).
+    /// allowed). <paramref name="knownMax"/>, when the score micro-kernel found it, is returned as it is: the caller
+    /// passes it only for rows with no bias, mask or cut whose scores cannot overflow (<see cref="CoreProblem{T}.FoldRowMax"/>, <see cref="CoreProblem{T}.CannotOverflow"/>).
     /// </summary>
-    public static T Epilogue(Span<T> row, int cols, int first, int last, int j0, ReadOnlySpan<bool> mask, ReadOnlySpan<T> bias, bool hasMask)
+    public static T Epilogue(Span<T> row, int cols, int first, int last, int j0, ReadOnlySpan<bool> mask, ReadOnlySpan<T> bias, bool hasMask, T? knownMax = null)
     {
         row[cols..].Fill(T.NegativeInfinity);
+        if (knownMax is { } max)
+        {
+            return max;
+        }
         if (!bias.IsEmpty)
         {
             TensorPrimitives.Add(row[..cols], bias, row[..cols]);

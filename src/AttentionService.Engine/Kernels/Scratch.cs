@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace AttentionService.Engine.Kernels;
 
@@ -14,6 +15,7 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
         S = Rent(shape.RowsPadded(shape.QueryTile) * shape.KeyTilePadded);
         O = Rent(rows * shape.DvPadded);
         RowMax = Rent(rows);
+        ScoreMax = Rent(shape.RowsPadded(shape.QueryTile) * (64 / Unsafe.SizeOf<T>()));
         RowSum = Rent(rows);
         TileMax = Rent(rows * shape.KeyTiles(m));
         Keys = new KeyTiles<T>(shape.KeyTiles(m));
@@ -28,12 +30,15 @@ internal sealed class Scratch<T> : IDisposable where T : unmanaged, IBinaryFloat
     public T[] S { get; }
     public T[] O { get; }
     public T[] RowMax { get; }
+
+    /// <summary>One vector a row of a query tile: the row maxima the score micro-kernel folds (at most 64 bytes a vector).</summary>
+    public T[] ScoreMax { get; }
     public T[] RowSum { get; }
     public T[] TileMax { get; }
 
     public void Dispose()
     {
-        foreach (var array in new[] { Q, Hidden, S, O, RowMax, RowSum, TileMax })
+        foreach (var array in new[] { Q, Hidden, S, O, RowMax, ScoreMax, RowSum, TileMax })
         {
             BufferPool.Return(array);
         }
