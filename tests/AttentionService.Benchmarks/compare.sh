@@ -5,7 +5,7 @@
 # (apt-get install -y python3-numpy libopenblas0-pthread), one BLAS thread unless stated; the machine's OPENBLAS_CORETYPE
 # and OPENBLAS_L2_SIZE are unset for it alone, so OpenBLAS picks its own kernels. peer/numpy_attention.py is a copy of the
 # project's reference peer script.
-#   bash tests/AttentionService.Benchmarks/compare.sh           # every shape (about 10 minutes)
+#   bash tests/AttentionService.Benchmarks/compare.sh           # every shape (a few minutes)
 #   bash tests/AttentionService.Benchmarks/compare.sh --quick   # three shapes
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,9 +42,12 @@ trap 'rm -f "$out"' EXIT
 "$python" - "$out" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-peaks = {l["precision"]: l["gflops"] for l in lines if l["impl"] == "peak"}
-cpu_peaks = {l["precision"]: l.get("cpuGflops") for l in lines if l["impl"] == "peak"}
-bandwidth = {l["threads"]: l["gbps"] for l in lines if l["impl"] == "bandwidth"}
+# Each invocation measures the peak (and the bandwidth) again and its rows' shares use its own figure; the summary gives
+# the range over the run, which on a shared machine is wide.
+span = lambda xs: "?" if not xs else (f"{min(xs)}" if min(xs) == max(xs) else f"{min(xs)} to {max(xs)}")
+peaks = {p: span([l["gflops"] for l in lines if l["impl"] == "peak" and l["precision"] == p]) for p in ("float32", "float64")}
+cpu_peaks = {p: span([l["cpuGflops"] for l in lines if l["impl"] == "peak" and l["precision"] == p]) for p in ("float32", "float64")}
+bandwidth = {t: span([l["gbps"] for l in lines if l["impl"] == "bandwidth" and l["threads"] == t]) for t in (1, 2)}
 key = lambda l: (tuple(l["shape"]), l["precision"], l["causal"], l["threads"])
 rows = {}
 for l in lines:
