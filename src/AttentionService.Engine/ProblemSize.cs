@@ -42,7 +42,9 @@ public readonly record struct ProblemSize(long Scores, long ReturnedWeights, lon
     {
         var shape = Widest(m, dv);
         var rows = TileShape.SingleTileRows;
-        var perWorker = (rows * ((long)d + shape.KeyTilePadded + shape.DvPadded + 2 + shape.KeyTiles(m))) + d;
+        // Per row: the queries, a row of the score tile, the output, max and sum, a max per key tile and the vector
+        // of the row max the score micro-kernel folds.
+        var perWorker = (rows * ((long)d + shape.KeyTilePadded + shape.DvPadded + 2 + shape.KeyTiles(m) + KernelPaths.WidestFloatLanes)) + d;
         var partial = 3L * rows * (dv + 2); // at most about three slots of split keys per worker
         return workers * (perWorker + partial);
     }
