@@ -8,7 +8,7 @@ namespace AttentionService.Engine.Kernels;
 /// Base-2 exponentials for the softmax (float, and double with AVX-512). The row step computes 2^((s - max)·log2 e): log2 e is one multiply there,
 /// not folded into the score scale, so scores, bias and the running max stay in natural units. 2^x is 2^n · 2^f with
 /// n = round(x), f in [-1/2, 1/2] and a degree-5 polynomial for 2^f (relative error 2.2e-7, fitted on Chebyshev nodes).
-/// With AVX-512, vscalefps applies 2^n: results below 2^-126 come out subnormal down to 2^-149 and 0 below, and
+/// With AVX-512 (F and DQ), vreduceps splits x and vscalefps applies 2^n: results below 2^-126 come out subnormal down to 2^-149 and 0 below, and
 /// -inf gives exactly 0. Without it (Vector256, Vector128, and Vector512 in software), 2^n is built in the exponent
 /// bits, which cannot hold a subnormal: inputs below -126 give 0 (flushed, a relative change of at most 2^-126 of the
 /// row's sum), so masked scores (-inf) weigh nothing on every path.
@@ -25,12 +25,15 @@ internal static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp2(Vector512<float> x)
     {
-        if (!Avx512F.IsSupported)
+        if (!Avx512DQ.IsSupported)
         {
             return Vector512.Create(Exp2(x.GetLower()), Exp2(x.GetUpper()));
         }
 
-        var (n, f) = Split(x, -160f);
+        // x = n + f, n = round(x), f in [-1/2, 1/2] by one vreduceps, which gives 0 for -inf (whose round is -inf, and
+        // scalef by -inf gives 0): masked scores need no clamp.
+        var n = Avx512F.RoundScale(x, 0);
+        var f = Avx512DQ.Reduce(x, 0);
         var p = Vector512.FusedMultiplyAdd(Vector512.Create(C5), f, Vector512.Create(C4));
         p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C3));
         p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(C2));
@@ -40,46 +43,15 @@ internal static class FastExp
     }
 
     /// <summary>
-    /// x as n + f, n = round(x) and f in [-1/2, 1/2]. With AVX-512 DQ, f is one vreduceps, which gives 0 for -inf (whose
-    /// round is -inf, and scalef by -inf gives 0). Without it, x is first clamped far below the smallest subnormal
-    /// (<paramref name="floor"/>, where scalef still rounds to exactly 0), so that -inf never makes f NaN.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<float> N, Vector512<float> F) Split(Vector512<float> x, float floor)
-    {
-        if (Avx512DQ.IsSupported)
-        {
-            return (Avx512F.RoundScale(x, 0), Avx512DQ.Reduce(x, 0));
-        }
-
-        var t = Avx512F.Max(x, Vector512.Create(floor));
-        var n = Avx512F.RoundScale(t, 0);
-        return (n, t - n);
-    }
-
-    /// <inheritdoc cref="Split(Vector512{float}, float)"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<double> N, Vector512<double> F) Split(Vector512<double> x, double floor)
-    {
-        if (Avx512DQ.IsSupported)
-        {
-            return (Avx512F.RoundScale(x, 0), Avx512DQ.Reduce(x, 0));
-        }
-
-        var t = Avx512F.Max(x, Vector512.Create(floor));
-        var n = Avx512F.RoundScale(t, 0);
-        return (n, t - n);
-    }
-
-    /// <summary>
-    /// 2^x for doubles with AVX-512 (callers check <see cref="Avx512F.IsSupported"/>): the same scheme with the Taylor
+    /// 2^x for doubles with AVX-512 (callers check <see cref="Avx512DQ.IsSupported"/>): the same scheme with the Taylor
     /// polynomial of 2^f to degree 12, whose truncation error on [-1/2, 1/2] is below 2e-16, half the cost of the
     /// general <see cref="Vector512.Exp(Vector512{double})"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Exp2(Vector512<double> x)
     {
-        var (n, f) = Split(x, -1100.0); // scalef rounds 2^-1100 to 0
+        var n = Avx512F.RoundScale(x, 0);
+        var f = Avx512DQ.Reduce(x, 0); // -inf: f = 0, n = -inf, scalef gives 0
         // (ln 2)^k / k!, the Taylor coefficients of 2^f, by Horner from the highest.
         var p = Vector512.FusedMultiplyAdd(Vector512.Create(2.567843599348821e-11), f, Vector512.Create(4.445538271870811e-10));
         p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(7.054911620801123e-9));

@@ -95,7 +95,7 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
             return FastExp.Exp2(a.AsSingle()).As<float, T>();
         }
 
-        return Avx512F.IsSupported
+        return Avx512DQ.IsSupported
             ? FastExp.Exp2(a.AsDouble()).As<double, T>()
             : Vector512.Exp(a.AsDouble() * Vector512.Create(Math.Log(2))).As<double, T>();
     }
