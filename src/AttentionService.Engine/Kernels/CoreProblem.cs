@@ -94,9 +94,9 @@ internal sealed class CoreProblem<T> where T : unmanaged, IBinaryFloatingPointIe
     /// more for it. Only for plain dot products, nothing added, masked, cut or capped (no bias, mask, window, softcap or
     /// ALiBi), whose max is the max of what the micro-kernel computed, and only when the scores also cannot overflow
     /// (<see cref="CannotOverflow"/>, checked per tile). And only when a head's keys and values outgrow half the 1 MiB L2:
-    /// then the score tile is partly evicted before the row step reads it and the pass saved is worth the fold (5 to 6 %
-    /// at 2048² and 4096², d = 64); with keys and values in L2 (512² and 1024²) the pass is cheap and the fold cost
-    /// 2 % more than it saved (in-process A/B, interleaved samples).
+    /// then the score tile is partly evicted before the row step reads it and the pass saved is worth the fold (2 to 6 %
+    /// faster at 2048² and 4096², d = 64); with keys and values in L2 (512² and 1024²) the pass is cheap and the fold
+    /// cost 2 to 4 % more than it saved (in-process A/B, interleaved samples).
     /// </summary>
     public bool FoldRowMax => AdditiveV is null && Bias is null && Mask is null && !HasKeyRange && Softcap == T.Zero && AlibiSlopes is null
         && (long)M * (D + Dv) * Unsafe.SizeOf<T>() > FoldFromBytes;

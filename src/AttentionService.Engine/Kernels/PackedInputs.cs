@@ -65,7 +65,7 @@ internal sealed class KeyTiles<T> : IDisposable where T : unmanaged, IBinaryFloa
 
     public KeyTiles(int tiles) => (_tiles, _packed, _largest) = (new T[]?[tiles], new bool[tiles], new T[tiles]);
 
-    /// <summary>The largest magnitude in tile <paramref name="t"/> as last packed (with <c>largest</c> asked for).</summary>
+    /// <summary>The largest magnitude in tile <paramref name="t"/> as last packed, for the overflow bound of plain scores.</summary>
     public T Largest(int t) => _largest[t];
 
     /// <summary>Key tile <paramref name="t"/> of key/value head <paramref name="kvHead"/>, packed (its largest magnitude in <see cref="Largest"/>).</summary>

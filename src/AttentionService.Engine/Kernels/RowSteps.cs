@@ -30,6 +30,7 @@ internal static class RowSteps<T, TVec, TOps>
         {
             return max;
         }
+
         if (!bias.IsEmpty)
         {
             TensorPrimitives.Add(row[..cols], bias, row[..cols]);
