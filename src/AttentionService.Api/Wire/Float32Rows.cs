@@ -203,8 +203,9 @@ internal static class Float32Rows
         x = hundreds | ((x - Avx512DQ.MultiplyLow(hundreds, Vector512.Create(100UL))) << 16);
         var tens = (Avx512DQ.MultiplyLow(x, Vector512.Create(103UL)) >> 10) & Vector512.Create(0x000F_000F_000F_000FUL);
         x = tens | ((x - Avx512DQ.MultiplyLow(tens, Vector512.Create(10UL))) << 8);
-        word = x | Vector512.Create(0x3030_3030_3030_3030UL);
-        var significant = Vector512.Create(9UL) - (Avx512CD.LeadingZeroCount(word ^ Vector512.Create(0x3030_3030_3030_3030UL)) >> 3);
+        var zeros = Vector512.Create(ShortestNumber.AsciiZeros);
+        word = x | zeros;
+        var significant = Vector512.Create(9UL) - (Avx512CD.LeadingZeroCount(word ^ zeros) >> 3);
 
         var fast = Vector512.GreaterThanOrEqual(point, Vector512.Create(-5L)).AsUInt64() & Vector512.LessThanOrEqual(point, Vector512<long>.Zero).AsUInt64()
             & Vector512.LessThanOrEqual(count, Vector512.Create(9UL)) & ~Vector512.Equals(digits, Vector512<ulong>.Zero);

@@ -370,7 +370,7 @@ public static class JsonNumber
         }
     }
 
-    private const ulong AsciiZeros = 0x3030_3030_3030_3030;
+    private const ulong AsciiZeros = ShortestNumber.AsciiZeros;
 
     private static ReadOnlySpan<ulong> PowersOfTen => [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 

@@ -219,7 +219,8 @@ public static class ShortestNumber
     /// <summary>10^(9 - count) for a count of 1 to 9 digits: what pads them to nine.</summary>
     private static ReadOnlySpan<uint> NinePadding => [0, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
 
-    private const ulong AsciiZeros = 0x3030_3030_3030_3030;
+    /// <summary>Eight '0' bytes as a word: added to eight digit values it makes their characters.</summary>
+    internal const ulong AsciiZeros = 0x3030_3030_3030_3030;
 
     /// <summary>"0.000000" as the little-endian word an 8-byte write stores.</summary>
     private const ulong ZeroPointZeros = 0x3030_3030_3030_2E30;
@@ -272,7 +273,7 @@ public static class ShortestNumber
         x = hundreds | ((x - (hundreds * 100)) << 16);                   // four lanes of 16 bits: 2 digits each
         var tens = ((x * 103) >> 10) & 0x000F_000F_000F_000F;
         x = tens | ((x - (tens * 10)) << 8);                             // eight bytes: 1 digit each
-        return x | 0x3030_3030_3030_3030;
+        return x | AsciiZeros;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
