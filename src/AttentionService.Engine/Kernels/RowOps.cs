@@ -116,6 +116,26 @@ internal static class RowOps<T, TVec, TOps>
         }
     }
 
+    /// <summary>
+    /// destination = source · factor over the destination's length (any); <paramref name="source"/> is that long rounded
+    /// up to whole vectors. A few vectors a row, once per output row: TensorPrimitives' general loop (overlap and alignment
+    /// checks, its own tail handling) cost several times the arithmetic here, about 2 % of a 512-key head.
+    /// </summary>
+    public static void ScaleInto(ReadOnlySpan<T> source, T factor, Span<T> destination)
+    {
+        var f = TOps.Broadcast(factor);
+        var c = 0;
+        for (; c + TOps.Count <= destination.Length; c += TOps.Count)
+        {
+            TOps.Store(TOps.Multiply(TOps.Load(ref MemoryMarshal.GetReference(source[c..])), f), ref destination[c]);
+        }
+
+        for (; c < destination.Length; c++)
+        {
+            destination[c] = source[c] * factor;
+        }
+    }
+
     /// <summary>Forbidden keys score -inf (any length).</summary>
     public static void ApplyMask(Span<T> row, ReadOnlySpan<bool> allowed)
     {

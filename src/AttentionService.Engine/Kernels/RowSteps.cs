@@ -116,7 +116,7 @@ internal static class RowSteps<T, TVec, TOps>
     public static void Finish(ReadOnlySpan<T> o, T rowMax, T rowSum, Span<T> output, Span<T> weights, ReadOnlySpan<T> tileMaxes, int keyTile)
     {
         var inv = rowSum > T.Zero ? T.One / rowSum : T.Zero;
-        TensorPrimitives.Multiply(o[..output.Length], inv, output);
+        RowOps<T, TVec, TOps>.ScaleInto(o, inv, output);
         if (weights.IsEmpty || rowSum <= T.Zero)
         {
             return;
