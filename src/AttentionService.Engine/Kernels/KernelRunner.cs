@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.ExceptionServices;
 
 namespace AttentionService.Engine.Kernels;
 
@@ -98,18 +97,15 @@ internal static class KernelRunner
             }
             else
             {
-                var options = new ParallelOptions { MaxDegreeOfParallelism = helpers + 1, CancellationToken = ct };
-                Parallel.For(
-                    0,
+                SharedLoop<Scratch<T>>.Run(
                     items,
-                    options,
+                    helpers,
                     () => new Scratch<T>(shape, spanRows, p.D, p.M),
-                    (item, _, scratch) =>
+                    (item, scratch) =>
                     {
+                        ct.ThrowIfCancellationRequested();
                         RunItem(item, scratch);
-                        return scratch;
-                    },
-                    scratch => scratch.Dispose());
+                    });
             }
 
             if (partial is not null)
@@ -122,10 +118,6 @@ internal static class KernelRunner
                     partial.Merge(block * splits, splits, rows, p.Output.AsSpan((int)((((long)bh * p.N) + i0) * p.Dv), rows * p.Dv), p.LogSumExp.AsSpan((int)(((long)bh * p.N) + i0), p.LogSumExp is null ? 0 : rows));
                 }
             }
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
         finally
         {
