@@ -115,6 +115,31 @@ public class PropertyTests
             .Message.ShouldContain("float64");
     }
 
+    /// <summary>
+    /// Values whose weighted sum leaves float32 (equal weights, so the unnormalized sum is m times the value) are reported
+    /// on every kernel that writes outputs: query tiles, the decode path, and key ranges merged across two workers
+    /// (4 ranges of 1024 keys, each sum 1e38 and finite, the merged one beyond range).
+    /// </summary>
+    [Theory]
+    [InlineData(100, 1100, 16, 1, 5e35f)]
+    [InlineData(1, 1100, 16, 1, 5e35f)]
+    [InlineData(1, 4096, 256, 2, 1e35f)]
+    public void OutputsBeyondFloat32_AreReportedAsOverflow(int n, int m, int d, int threads, float value)
+    {
+        var engine = new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = threads });
+        AttentionProblem<float> Problem(float v) => new()
+        {
+            Query = TensorData.Wrap(new float[n * d], 1, n, d),
+            Key = TensorData.Wrap(new float[m * d], 1, m, d),
+            Value = TensorData.Wrap(Enumerable.Repeat(v, m * d).ToArray(), 1, m, d),
+            ReturnWeights = false, // weights keep rows whole: no key ranges to merge
+        };
+
+        Should.Throw<AttentionOverflowException>(() => engine.Compute(Problem(value)));
+        using var fine = engine.Compute(Problem(1e34f)); // at most 4.1e37 unnormalized: within range
+        fine.Output.Span.ToArray().Max(x => Math.Abs((x / 1e34) - 1)).ShouldBeLessThan(1e-4); // m rounded additions
+    }
+
     private static AttentionResult<T> Dot<T>(T[] q, T[] k, T[] v, int m, bool[]? mask = null, T[]? bias = null, double? scale = null)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T> =>
         new AttentionEngine().Compute(new AttentionProblem<T>

@@ -77,6 +77,11 @@ internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBina
             }
 
             TensorPrimitives.Multiply(y, T.One / total, y);
+            if (!TensorPrimitives.IsFiniteAll<T>(y))
+            {
+                throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+            }
+
             if (!logSumExp.IsEmpty)
             {
                 logSumExp[r] = max + T.Log(total);

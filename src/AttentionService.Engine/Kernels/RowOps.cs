@@ -118,22 +118,31 @@ internal static class RowOps<T, TVec, TOps>
 
     /// <summary>
     /// destination = source · factor over the destination's length (any); <paramref name="source"/> is that long rounded
-    /// up to whole vectors. A few vectors a row, once per output row: TensorPrimitives' general loop (overlap and alignment
+    /// up to whole vectors. Returns whether every result is finite (the check of <see cref="MaxChecked"/>, one add a
+    /// vector), so that an output row that overflowed is caught while it is written, not by a pass over the whole
+    /// output afterwards. A few vectors a row, once per output row: TensorPrimitives' general loop (overlap and alignment
     /// checks, its own tail handling) cost several times the arithmetic here, about 2 % of a 512-key head.
     /// </summary>
-    public static void ScaleInto(ReadOnlySpan<T> source, T factor, Span<T> destination)
+    public static bool ScaleInto(ReadOnlySpan<T> source, T factor, Span<T> destination)
     {
         var f = TOps.Broadcast(factor);
+        var check = TOps.Zero;
         var c = 0;
         for (; c + TOps.Count <= destination.Length; c += TOps.Count)
         {
-            TOps.Store(TOps.Multiply(TOps.Load(ref MemoryMarshal.GetReference(source[c..])), f), ref destination[c]);
+            var y = TOps.Multiply(TOps.Load(ref MemoryMarshal.GetReference(source[c..])), f);
+            TOps.Store(y, ref destination[c]);
+            check = TOps.Add(check, TOps.Subtract(y, y));
         }
 
+        var finite = T.IsFinite(TOps.SumAcross(check));
         for (; c < destination.Length; c++)
         {
             destination[c] = source[c] * factor;
+            finite &= T.IsFinite(destination[c]);
         }
+
+        return finite;
     }
 
     /// <summary>Forbidden keys score -inf (any length).</summary>
@@ -172,8 +181,11 @@ internal static class RowOps<T, TVec, TOps>
         {
             if (!T.IsFinite(row[c]) && (mask.IsEmpty || mask[c]))
             {
-                throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+                throw Overflow();
             }
         }
     }
+
+    /// <summary>The error for a score or an output beyond this precision's range.</summary>
+    public static AttentionOverflowException Overflow() => new(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
 }

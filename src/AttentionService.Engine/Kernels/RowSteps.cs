@@ -111,12 +111,17 @@ internal static class RowSteps<T, TVec, TOps>
 
     /// <summary>
     /// output = o / sum; each key tile's weights are brought from their tile's max to the row's final max and divided by
-    /// the sum. A row that saw no allowed key gives zeros.
+    /// the sum. A row that saw no allowed key gives zeros. Throws <see cref="AttentionOverflowException"/> when an output
+    /// is not finite (values so large that their weighted sum overflowed).
     /// </summary>
     public static void Finish(ReadOnlySpan<T> o, T rowMax, T rowSum, Span<T> output, Span<T> weights, ReadOnlySpan<T> tileMaxes, int keyTile)
     {
         var inv = rowSum > T.Zero ? T.One / rowSum : T.Zero;
-        RowOps<T, TVec, TOps>.ScaleInto(o, inv, output);
+        if (!RowOps<T, TVec, TOps>.ScaleInto(o, inv, output))
+        {
+            throw RowOps<T, TVec, TOps>.Overflow();
+        }
+
         if (weights.IsEmpty || rowSum <= T.Zero)
         {
             return;
