@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 
 namespace AttentionService.Engine.Kernels;
 
@@ -93,15 +92,12 @@ internal sealed class CoreProblem<T> where T : unmanaged, IBinaryFloatingPointIe
     /// Whether the score micro-kernel should hand each row its max, so that the row step need not read the scores once
     /// more for it. Only for plain dot products, nothing added, masked, cut or capped (no bias, mask, window, softcap or
     /// ALiBi), whose max is the max of what the micro-kernel computed, and only when the scores also cannot overflow
-    /// (<see cref="CannotOverflow"/>, checked per tile). And only when a head's keys and values outgrow half the 1 MiB L2:
-    /// then the score tile is partly evicted before the row step reads it and the pass saved is worth the fold (2 to 6 %
-    /// faster at 2048² and 4096², d = 64); with keys and values in L2 (512² and 1024²) the pass is cheap and the fold
-    /// cost 2 to 4 % more than it saved (in-process A/B, interleaved samples).
+    /// (<see cref="CannotOverflow"/>, checked per tile). At every size: without weights the fold was 2 to 4 % faster at
+    /// 64², 512² x 8 heads and 1024² (in-process A/B, interleaved pairs) and 2 to 6 % at 2048² and 4096²; with weights
+    /// within ±1 % at 512² and 1024². (It was once kept to problems past half the L2 on a measurement that, unknown to
+    /// it, returned weights.)
     /// </summary>
-    public bool FoldRowMax => AdditiveV is null && Bias is null && Mask is null && !HasKeyRange && Softcap == T.Zero && AlibiSlopes is null
-        && (long)M * (D + Dv) * Unsafe.SizeOf<T>() > FoldFromBytes;
-
-    private const long FoldFromBytes = 512 * 1024;
+    public bool FoldRowMax => AdditiveV is null && Bias is null && Mask is null && !HasKeyRange && Softcap == T.Zero && AlibiSlopes is null;
 
     /// <summary>
     /// Whether no score of queries (already scaled) whose largest magnitude is <paramref name="maxQuery"/> against keys
