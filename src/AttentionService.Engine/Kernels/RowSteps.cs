@@ -88,7 +88,8 @@ internal static class RowSteps<T, TVec, TOps>
         var alpha = mNew == mOld ? T.One : T.IsNegativeInfinity(mOld) ? T.Zero : RowOps<T, TVec, TOps>.Exp2((mOld - mNew) * RowOps<T, TVec, TOps>.Log2E);
         rowSum = (rowSum * alpha) + sum;
         rowMax = mNew;
-        if (alpha != T.One)
+        // A row's first allowed tile has nothing to rescale: its output row is still the zeros it started as.
+        if (alpha != T.One && !T.IsNegativeInfinity(mOld))
         {
             RowOps<T, TVec, TOps>.Scale(o, alpha);
         }
