@@ -188,6 +188,6 @@ public sealed class AttentionProblem<T> : IAttentionProblem<T> where T : unmanag
             + ProblemSize.Tiles(options.MaxDegreeOfParallelism, m, d, dv);
         var bytes = (elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (Mask?.Length ?? 0);
         var scores = groups * n * m;
-        return new ProblemSize(scores, ReturnsWeights ? scores : 0, largest, name, a, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}", bytes);
+        return new ProblemSize(scores, ReturnsWeights ? scores : 0, largest, name, a, () => $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}", bytes);
     }
 }

@@ -79,7 +79,7 @@ public sealed class MergeProblem<T> : IAttentionProblem<T> where T : unmanaged, 
         var output = Partials[0].Output;
         var lse = Partials[0].LogSumExp;
         var bytes = (output.Length + lse.Length) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        return new ProblemSize(0, 0, output.Length, "the merged output", 0, $"{Partials.Count} partials of output {TensorData.Format(output.Shape)}", bytes);
+        return new ProblemSize(0, 0, output.Length, "the merged output", 0, () => $"{Partials.Count} partials of output {TensorData.Format(output.Shape)}", bytes);
     }
 
     AttentionResult<T> IAttentionProblem<T>.Solve(AttentionEngine engine, CancellationToken cancellationToken) => Solve();

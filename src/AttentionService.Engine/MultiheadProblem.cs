@@ -179,6 +179,6 @@ public sealed class MultiheadProblem<T> : IAttentionProblem<T> where T : unmanag
         var bytes = (elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (Mask?.Length ?? 0) + keyLengthMask;
         var scores = batch * heads * n * m;
         var returned = ReturnWeights && Variants?.WeightsTopK is null ? scores : 0;
-        return new ProblemSize(scores, returned, largest, name, 0, $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads", bytes);
+        return new ProblemSize(scores, returned, largest, name, 0, () => $"query {TensorData.Format(Query.Shape)}, key {TensorData.Format(Key.Shape)}, {NumHeads} heads", bytes);
     }
 }

@@ -8,13 +8,19 @@ namespace AttentionService.Engine;
 /// <param name="LargestBuffer">Elements of the largest buffer the engine will rent (output, weights, projections, packed values).</param>
 /// <param name="LargestBufferName">What that buffer is, for messages.</param>
 /// <param name="AdditiveUnits">Hidden units <c>a</c> of additive scoring; 0 for the other scorings.</param>
-/// <param name="Shapes">The shapes that determine the counts, for messages (<c>query [1, 3], key [2, 3]</c>).</param>
+/// <param name="DescribeShapes">
+/// Formats the shapes that determine the counts, for messages (<c>query [1, 3], key [2, 3]</c>): only a problem over a
+/// limit needs them, so every other one does not pay for the text (a tenth of the engine's overhead on a 64² problem).
+/// </param>
 /// <param name="Bytes">
 /// Bytes of every buffer the problem holds while it is solved: its inputs, the prepared and packed copies, the
 /// projections, the workers' tiles, the output and the weights. An upper bound: it counts each buffer at once.
 /// </param>
-public readonly record struct ProblemSize(long Scores, long ReturnedWeights, long LargestBuffer, string LargestBufferName, int AdditiveUnits, string Shapes, long Bytes)
+public readonly record struct ProblemSize(long Scores, long ReturnedWeights, long LargestBuffer, string LargestBufferName, int AdditiveUnits, Func<string> DescribeShapes, long Bytes)
 {
+    /// <summary>The shapes that determine the counts, as <see cref="DescribeShapes"/> formats them.</summary>
+    public string Shapes => DescribeShapes();
+
     /// <summary>tanh evaluations of additive scoring, <c>B·H·n·m·a</c>; 0 for the other scorings.</summary>
     public long AdditiveWork => Scores * AdditiveUnits;
 
