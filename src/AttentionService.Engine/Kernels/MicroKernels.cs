@@ -185,55 +185,18 @@ internal static partial class MicroKernels<T, TVec, TOps>
         var five = dvPad == 5 * w;
         var fourEnd = five ? 0 : dvPad / (4 * w) * 4 * w;
         var firstLeft = five ? dvPad : fourEnd;
-        for (var r0 = 0; five && r0 < rowsPadded; r0 += PvRows)
-        {
-            ValueFive(ref Unsafe.Add(ref pp, r0 * bcPad), ref vv, ref Unsafe.Add(ref oo, r0 * dvPad), cols, bcPad, dvPad);
-        }
-
         for (var r0 = 0; r0 < rowsPadded; r0 += PvRows)
         {
             ref var p0 = ref Unsafe.Add(ref pp, r0 * bcPad);
             ref var o0 = ref Unsafe.Add(ref oo, r0 * dvPad);
-            for (var c0 = 0; c0 + (4 * w) <= fourEnd; c0 += 4 * w)
+            if (five)
             {
-                ref var oc = ref Unsafe.Add(ref o0, c0);
-                TVec a00 = TOps.Load(ref oc), a01 = TOps.Load(ref Unsafe.Add(ref oc, w)), a02 = TOps.Load(ref Unsafe.Add(ref oc, 2 * w)), a03 = TOps.Load(ref Unsafe.Add(ref oc, 3 * w));
-                ref var oc1 = ref Unsafe.Add(ref oc, dvPad);
-                TVec a10 = TOps.Load(ref oc1), a11 = TOps.Load(ref Unsafe.Add(ref oc1, w)), a12 = TOps.Load(ref Unsafe.Add(ref oc1, 2 * w)), a13 = TOps.Load(ref Unsafe.Add(ref oc1, 3 * w));
-                ref var oc2 = ref Unsafe.Add(ref oc, 2 * dvPad);
-                TVec a20 = TOps.Load(ref oc2), a21 = TOps.Load(ref Unsafe.Add(ref oc2, w)), a22 = TOps.Load(ref Unsafe.Add(ref oc2, 2 * w)), a23 = TOps.Load(ref Unsafe.Add(ref oc2, 3 * w));
-                ref var oc3 = ref Unsafe.Add(ref oc, 3 * dvPad);
-                TVec a30 = TOps.Load(ref oc3), a31 = TOps.Load(ref Unsafe.Add(ref oc3, w)), a32 = TOps.Load(ref Unsafe.Add(ref oc3, 2 * w)), a33 = TOps.Load(ref Unsafe.Add(ref oc3, 3 * w));
-                ref var vj = ref Unsafe.Add(ref vv, c0);
-                ref var p0j = ref p0;
-                ref var p1j = ref Unsafe.Add(ref p0, bcPad);
-                ref var p2j = ref Unsafe.Add(ref p0, 2 * bcPad);
-                ref var p3j = ref Unsafe.Add(ref p0, 3 * bcPad);
-                for (var j = cols; j > 0; j--)
-                {
-                    var v0 = TOps.Load(ref vj);
-                    var v1 = TOps.Load(ref Unsafe.Add(ref vj, w));
-                    var v2 = TOps.Load(ref Unsafe.Add(ref vj, 2 * w));
-                    var v3 = TOps.Load(ref Unsafe.Add(ref vj, 3 * w));
-                    var s = TOps.Broadcast(p0j);
-                    a00 = TOps.MultiplyAdd(s, v0, a00); a01 = TOps.MultiplyAdd(s, v1, a01); a02 = TOps.MultiplyAdd(s, v2, a02); a03 = TOps.MultiplyAdd(s, v3, a03);
-                    s = TOps.Broadcast(p1j);
-                    a10 = TOps.MultiplyAdd(s, v0, a10); a11 = TOps.MultiplyAdd(s, v1, a11); a12 = TOps.MultiplyAdd(s, v2, a12); a13 = TOps.MultiplyAdd(s, v3, a13);
-                    s = TOps.Broadcast(p2j);
-                    a20 = TOps.MultiplyAdd(s, v0, a20); a21 = TOps.MultiplyAdd(s, v1, a21); a22 = TOps.MultiplyAdd(s, v2, a22); a23 = TOps.MultiplyAdd(s, v3, a23);
-                    s = TOps.Broadcast(p3j);
-                    a30 = TOps.MultiplyAdd(s, v0, a30); a31 = TOps.MultiplyAdd(s, v1, a31); a32 = TOps.MultiplyAdd(s, v2, a32); a33 = TOps.MultiplyAdd(s, v3, a33);
-                    vj = ref Unsafe.Add(ref vj, dvPad);
-                    p0j = ref Unsafe.Add(ref p0j, 1);
-                    p1j = ref Unsafe.Add(ref p1j, 1);
-                    p2j = ref Unsafe.Add(ref p2j, 1);
-                    p3j = ref Unsafe.Add(ref p3j, 1);
-                }
+                ValueBlock<FiveVectors>(ref p0, ref vv, ref o0, cols, bcPad, dvPad);
+            }
 
-                StoreQuad(a00, a01, a02, a03, ref oc, w);
-                StoreQuad(a10, a11, a12, a13, ref oc1, w);
-                StoreQuad(a20, a21, a22, a23, ref oc2, w);
-                StoreQuad(a30, a31, a32, a33, ref oc3, w);
+            for (var c0 = 0; c0 < fourEnd; c0 += 4 * w)
+            {
+                ValueBlock<FourVectors>(ref p0, ref Unsafe.Add(ref vv, c0), ref Unsafe.Add(ref o0, c0), cols, bcPad, dvPad);
             }
         }
 
@@ -249,17 +212,44 @@ internal static partial class MicroKernels<T, TVec, TOps>
         }
     }
 
-    /// <summary>Five vectors of output columns of 4 rows (20 sums, 5 value loads and 4 broadcasts a key: 30 of the 32 registers).</summary>
-    private static void ValueFive(ref T p0, ref T v, ref T o, int cols, int bcPad, int dvPad)
+    /// <summary>Whether a P·V block is 4 vectors of values wide or 5: a type argument, so the JIT compiles each width apart.</summary>
+    private interface IBlockWidth
+    {
+        static abstract bool Five { get; }
+    }
+
+    private readonly struct FourVectors : IBlockWidth
+    {
+        public static bool Five => false;
+    }
+
+    private readonly struct FiveVectors : IBlockWidth
+    {
+        public static bool Five => true;
+    }
+
+    /// <summary>
+    /// O[4 rows, 4 or 5 vectors] += Σ_j P[r, j] · V[j]: per key, one load per vector of values and one broadcast per row
+    /// (16 sums and 8 more registers, or 20 sums and 10 more of the 32).
+    /// </summary>
+    private static void ValueBlock<TWidth>(ref T p0, ref T v, ref T o, int cols, int bcPad, int dvPad)
+        where TWidth : struct, IBlockWidth
     {
         var w = TOps.Count;
         ref var o1 = ref Unsafe.Add(ref o, dvPad);
         ref var o2 = ref Unsafe.Add(ref o, 2 * dvPad);
         ref var o3 = ref Unsafe.Add(ref o, 3 * dvPad);
-        TVec a00 = TOps.Load(ref o), a01 = TOps.Load(ref Unsafe.Add(ref o, w)), a02 = TOps.Load(ref Unsafe.Add(ref o, 2 * w)), a03 = TOps.Load(ref Unsafe.Add(ref o, 3 * w)), a04 = TOps.Load(ref Unsafe.Add(ref o, 4 * w));
-        TVec a10 = TOps.Load(ref o1), a11 = TOps.Load(ref Unsafe.Add(ref o1, w)), a12 = TOps.Load(ref Unsafe.Add(ref o1, 2 * w)), a13 = TOps.Load(ref Unsafe.Add(ref o1, 3 * w)), a14 = TOps.Load(ref Unsafe.Add(ref o1, 4 * w));
-        TVec a20 = TOps.Load(ref o2), a21 = TOps.Load(ref Unsafe.Add(ref o2, w)), a22 = TOps.Load(ref Unsafe.Add(ref o2, 2 * w)), a23 = TOps.Load(ref Unsafe.Add(ref o2, 3 * w)), a24 = TOps.Load(ref Unsafe.Add(ref o2, 4 * w));
-        TVec a30 = TOps.Load(ref o3), a31 = TOps.Load(ref Unsafe.Add(ref o3, w)), a32 = TOps.Load(ref Unsafe.Add(ref o3, 2 * w)), a33 = TOps.Load(ref Unsafe.Add(ref o3, 3 * w)), a34 = TOps.Load(ref Unsafe.Add(ref o3, 4 * w));
+        TVec a00 = TOps.Load(ref o), a01 = TOps.Load(ref Unsafe.Add(ref o, w)), a02 = TOps.Load(ref Unsafe.Add(ref o, 2 * w)), a03 = TOps.Load(ref Unsafe.Add(ref o, 3 * w));
+        TVec a10 = TOps.Load(ref o1), a11 = TOps.Load(ref Unsafe.Add(ref o1, w)), a12 = TOps.Load(ref Unsafe.Add(ref o1, 2 * w)), a13 = TOps.Load(ref Unsafe.Add(ref o1, 3 * w));
+        TVec a20 = TOps.Load(ref o2), a21 = TOps.Load(ref Unsafe.Add(ref o2, w)), a22 = TOps.Load(ref Unsafe.Add(ref o2, 2 * w)), a23 = TOps.Load(ref Unsafe.Add(ref o2, 3 * w));
+        TVec a30 = TOps.Load(ref o3), a31 = TOps.Load(ref Unsafe.Add(ref o3, w)), a32 = TOps.Load(ref Unsafe.Add(ref o3, 2 * w)), a33 = TOps.Load(ref Unsafe.Add(ref o3, 3 * w));
+        TVec a04 = TOps.Zero, a14 = TOps.Zero, a24 = TOps.Zero, a34 = TOps.Zero;
+        if (TWidth.Five)
+        {
+            (a04, a14) = (TOps.Load(ref Unsafe.Add(ref o, 4 * w)), TOps.Load(ref Unsafe.Add(ref o1, 4 * w)));
+            (a24, a34) = (TOps.Load(ref Unsafe.Add(ref o2, 4 * w)), TOps.Load(ref Unsafe.Add(ref o3, 4 * w)));
+        }
+
         ref var vj = ref v;
         ref var p0j = ref p0;
         ref var p1j = ref Unsafe.Add(ref p0, bcPad);
@@ -271,15 +261,20 @@ internal static partial class MicroKernels<T, TVec, TOps>
             var v1 = TOps.Load(ref Unsafe.Add(ref vj, w));
             var v2 = TOps.Load(ref Unsafe.Add(ref vj, 2 * w));
             var v3 = TOps.Load(ref Unsafe.Add(ref vj, 3 * w));
-            var v4 = TOps.Load(ref Unsafe.Add(ref vj, 4 * w));
-            var s = TOps.Broadcast(p0j);
-            a00 = TOps.MultiplyAdd(s, v0, a00); a01 = TOps.MultiplyAdd(s, v1, a01); a02 = TOps.MultiplyAdd(s, v2, a02); a03 = TOps.MultiplyAdd(s, v3, a03); a04 = TOps.MultiplyAdd(s, v4, a04);
-            s = TOps.Broadcast(p1j);
-            a10 = TOps.MultiplyAdd(s, v0, a10); a11 = TOps.MultiplyAdd(s, v1, a11); a12 = TOps.MultiplyAdd(s, v2, a12); a13 = TOps.MultiplyAdd(s, v3, a13); a14 = TOps.MultiplyAdd(s, v4, a14);
-            s = TOps.Broadcast(p2j);
-            a20 = TOps.MultiplyAdd(s, v0, a20); a21 = TOps.MultiplyAdd(s, v1, a21); a22 = TOps.MultiplyAdd(s, v2, a22); a23 = TOps.MultiplyAdd(s, v3, a23); a24 = TOps.MultiplyAdd(s, v4, a24);
-            s = TOps.Broadcast(p3j);
-            a30 = TOps.MultiplyAdd(s, v0, a30); a31 = TOps.MultiplyAdd(s, v1, a31); a32 = TOps.MultiplyAdd(s, v2, a32); a33 = TOps.MultiplyAdd(s, v3, a33); a34 = TOps.MultiplyAdd(s, v4, a34);
+            var s0 = TOps.Broadcast(p0j);
+            var s1 = TOps.Broadcast(p1j);
+            var s2 = TOps.Broadcast(p2j);
+            var s3 = TOps.Broadcast(p3j);
+            a00 = TOps.MultiplyAdd(s0, v0, a00); a01 = TOps.MultiplyAdd(s0, v1, a01); a02 = TOps.MultiplyAdd(s0, v2, a02); a03 = TOps.MultiplyAdd(s0, v3, a03);
+            a10 = TOps.MultiplyAdd(s1, v0, a10); a11 = TOps.MultiplyAdd(s1, v1, a11); a12 = TOps.MultiplyAdd(s1, v2, a12); a13 = TOps.MultiplyAdd(s1, v3, a13);
+            a20 = TOps.MultiplyAdd(s2, v0, a20); a21 = TOps.MultiplyAdd(s2, v1, a21); a22 = TOps.MultiplyAdd(s2, v2, a22); a23 = TOps.MultiplyAdd(s2, v3, a23);
+            a30 = TOps.MultiplyAdd(s3, v0, a30); a31 = TOps.MultiplyAdd(s3, v1, a31); a32 = TOps.MultiplyAdd(s3, v2, a32); a33 = TOps.MultiplyAdd(s3, v3, a33);
+            if (TWidth.Five)
+            {
+                var v4 = TOps.Load(ref Unsafe.Add(ref vj, 4 * w));
+                a04 = TOps.MultiplyAdd(s0, v4, a04); a14 = TOps.MultiplyAdd(s1, v4, a14); a24 = TOps.MultiplyAdd(s2, v4, a24); a34 = TOps.MultiplyAdd(s3, v4, a34);
+            }
+
             vj = ref Unsafe.Add(ref vj, dvPad);
             p0j = ref Unsafe.Add(ref p0j, 1);
             p1j = ref Unsafe.Add(ref p1j, 1);
@@ -288,13 +283,13 @@ internal static partial class MicroKernels<T, TVec, TOps>
         }
 
         StoreQuad(a00, a01, a02, a03, ref o, w);
-        TOps.Store(a04, ref Unsafe.Add(ref o, 4 * w));
         StoreQuad(a10, a11, a12, a13, ref o1, w);
-        TOps.Store(a14, ref Unsafe.Add(ref o1, 4 * w));
         StoreQuad(a20, a21, a22, a23, ref o2, w);
-        TOps.Store(a24, ref Unsafe.Add(ref o2, 4 * w));
         StoreQuad(a30, a31, a32, a33, ref o3, w);
-        TOps.Store(a34, ref Unsafe.Add(ref o3, 4 * w));
+        if (TWidth.Five)
+        {
+            StoreQuad(a04, a14, a24, a34, ref Unsafe.Add(ref o, 4 * w), dvPad);
+        }
     }
 
     /// <summary>One vector of output columns of 8 rows: O[r] += Σ_j P[r, j] · V[j].</summary>
