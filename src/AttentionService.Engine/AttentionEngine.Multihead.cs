@@ -96,7 +96,7 @@ public sealed partial class AttentionEngine
             LinearAlgebra.MatMulTransposed<T>(concat.AsSpan(0, batch * n * e), problem.OutProjWeight.Span, BiasOf(problem.OutProjBias), output.Span, batch * n, e, e, cancellationToken);
             if (!TensorPrimitives.IsFiniteAll<T>(output.Span))
             {
-                throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+                throw AttentionOverflowException.For<T>();
             }
             if (headWeights is not null)
             {

@@ -28,4 +28,7 @@ public sealed class AttentionOverflowException : ArithmeticException
 
     /// <summary>The precision whose range was exceeded.</summary>
     public Precision Precision { get; }
+
+    /// <summary>The exception for computations in <typeparamref name="T"/> (float or double).</summary>
+    internal static AttentionOverflowException For<T>() => new(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
 }

@@ -79,7 +79,7 @@ internal sealed class PartialResults<T> : IDisposable where T : unmanaged, IBina
             TensorPrimitives.Multiply(y, T.One / total, y);
             if (!TensorPrimitives.IsFiniteAll<T>(y))
             {
-                throw new AttentionOverflowException(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
+                throw AttentionOverflowException.For<T>();
             }
 
             if (!logSumExp.IsEmpty)

@@ -120,8 +120,8 @@ internal static class RowOps<T, TVec, TOps>
     /// destination = source · factor over the destination's length (any); <paramref name="source"/> is that long rounded
     /// up to whole vectors. Returns whether every result is finite (the check of <see cref="MaxChecked"/>, one add a
     /// vector), so that an output row that overflowed is caught while it is written, not by a pass over the whole
-    /// output afterwards. A few vectors a row, once per output row: TensorPrimitives' general loop (overlap and alignment
-    /// checks, its own tail handling) cost several times the arithmetic here, about 2 % of a 512-key head.
+    /// output afterwards. A few vectors a row, once per output row, where TensorPrimitives' general loop (overlap and
+    /// alignment checks, its own tail handling) costs more than the arithmetic.
     /// </summary>
     public static bool ScaleInto(ReadOnlySpan<T> source, T factor, Span<T> destination)
     {
@@ -181,11 +181,8 @@ internal static class RowOps<T, TVec, TOps>
         {
             if (!T.IsFinite(row[c]) && (mask.IsEmpty || mask[c]))
             {
-                throw Overflow();
+                throw AttentionOverflowException.For<T>();
             }
         }
     }
-
-    /// <summary>The error for a score or an output beyond this precision's range.</summary>
-    public static AttentionOverflowException Overflow() => new(typeof(T) == typeof(float) ? Precision.Float32 : Precision.Float64);
 }

@@ -120,7 +120,7 @@ internal static class RowSteps<T, TVec, TOps>
         var inv = rowSum > T.Zero ? T.One / rowSum : T.Zero;
         if (!RowOps<T, TVec, TOps>.ScaleInto(o, inv, output))
         {
-            throw RowOps<T, TVec, TOps>.Overflow();
+            throw AttentionOverflowException.For<T>();
         }
 
         if (weights.IsEmpty || rowSum <= T.Zero)
