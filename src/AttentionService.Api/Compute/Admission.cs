@@ -19,7 +19,7 @@ internal sealed class Admission : IDisposable
     private readonly ConcurrencyLimiter _intake;
     private readonly ConcurrencyLimiter _compute;
     private readonly Dictionary<IPAddress, int> _perClient = [];
-    private volatile bool _draining;
+    private readonly CancellationToken _stopping;
 
     public Admission(IOptions<AttentionOptions> options, IHostApplicationLifetime lifetime, MemoryBudget memory)
     {
@@ -36,7 +36,9 @@ internal sealed class Admission : IDisposable
             QueueLimit = QueueLength,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        lifetime.ApplicationStopping.Register(() => _draining = true);
+        // The token itself, not a flag its callback sets: the token reads as cancelled before its callbacks run, and
+        // readiness and admission must not lag the host's own stopping by the time other callbacks take.
+        _stopping = lifetime.ApplicationStopping;
 
         // Computations run on thread-pool threads (the request's own and the kernel's workers). Without headroom the
         // pool would be starved while they run, delaying the I/O callbacks that cancel them on disconnect or deadline
@@ -51,7 +53,7 @@ internal sealed class Admission : IDisposable
     }
 
     /// <summary>True once the host is stopping: readiness fails and new work is refused.</summary>
-    public bool Draining => _draining;
+    public bool Draining => _stopping.IsCancellationRequested;
 
     /// <summary>How many computations may run at once.</summary>
     public int PermitLimit { get; }
@@ -76,7 +78,7 @@ internal sealed class Admission : IDisposable
     /// <summary>Step one: a place for the request's body, or why there is none (503, or 429 for a client over its share). Never waits.</summary>
     public Ticket? TryEnter(IPAddress? client, out Refusal? refusal)
     {
-        if (_draining)
+        if (Draining)
         {
             refusal = new(StatusCodes.Status503ServiceUnavailable, "The service is busy", "the service is shutting down; retry on another replica");
             return null;
