@@ -189,21 +189,6 @@ public class PropertyTests
     }
 
     [Fact]
-    public void CancelledComputation_Throws_AndStopsEarly()
-    {
-        var engine = new AttentionEngine(new AttentionEngineOptions { MaxDegreeOfParallelism = 1 });
-        var rng = new Random(3);
-        const int n = 512, m = 512, d = 32;
-        using var cts = new CancellationTokenSource();
-        cts.Cancel();
-        var before = EngineCounters.TilesComputed;
-        Should.Throw<OperationCanceledException>(() => engine.Compute(
-            new AttentionProblem<float> { Query = TensorData.Wrap(Floats(rng, n * d), n, d), Key = TensorData.Wrap(Floats(rng, m * d), m, d), Value = TensorData.Wrap(Floats(rng, m * d), m, d) },
-            cts.Token));
-        (EngineCounters.TilesComputed - before).ShouldBeLessThan(32); // other tests may add tiles concurrently, but not a whole 32-tile problem's worth
-    }
-
-    [Fact]
     public void FastExp2_IsAccurateAcrossTheSoftmaxRange()
     {
         var worst512 = 0.0;
