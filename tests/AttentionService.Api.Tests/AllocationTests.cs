@@ -30,19 +30,26 @@ public class AllocationTests(ITestOutputHelper output)
         using var client = factory.CreateClient();
         var body = SmallBody();
 
+        // The engine's warm-up runs in the background at start and allocates in the same process: wait until it is done.
+        await Polling.UntilReadyAsync(client);
         for (var i = 0; i < 300; i++)
         {
             await PostAsync(client, body); // tiered JIT, pools and caches reach their steady state
         }
 
-        const int Requests = 500;
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        for (var i = 0; i < Requests; i++)
+        // The least of three batches: a background allocation (a timer, a late tier-up) lands in one batch, not in all.
+        const int Requests = 300;
+        var perRequest = long.MaxValue;
+        for (var batch = 0; batch < 3; batch++)
         {
-            await PostAsync(client, body);
-        }
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < Requests; i++)
+            {
+                await PostAsync(client, body);
+            }
 
-        var perRequest = (GC.GetTotalAllocatedBytes(precise: true) - before) / Requests;
+            perRequest = Math.Min(perRequest, (GC.GetTotalAllocatedBytes(precise: true) - before) / Requests);
+        }
 
         output.WriteLine($"allocatedBytes per 4x4x8 request (in-memory host, client included): {perRequest}");
         perRequest.ShouldBeLessThan(48 * 1024); // about 30 KB in all, much of it the in-memory transport's and the client's

@@ -90,7 +90,7 @@ public class ConnectionTests(ITestOutputHelper output)
                 await tcp.ConnectAsync(IPAddress.Loopback, port);
             }
 
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             var closedAfter = await Task.WhenAll(sockets.Select(async s =>
             {
                 try
@@ -115,7 +115,9 @@ public class ConnectionTests(ITestOutputHelper output)
             var closed = closedAfter.Where(t => t != TimeSpan.MaxValue).ToList();
             output.WriteLine($"{limit} idle sockets (the connection limit) with a 2 s header timeout: {closed.Count} closed by the server, after {closed.Min().TotalSeconds:0.0} to {closed.Max().TotalSeconds:0.0} s; then a request answered {(int)response.StatusCode}");
             closed.Count.ShouldBe(limit);
-            closed.Max().ShouldBeLessThan(TimeSpan.FromSeconds(5)); // the timeout plus up to two of Kestrel's one-second heartbeats
+            // Measured at 4.0 s here (the timeout plus Kestrel's one-second heartbeats); the bound leaves room for a loaded
+            // machine's late continuations and is still far below the 30 s header and 130 s keep-alive defaults.
+            closed.Max().ShouldBeLessThan(TimeSpan.FromSeconds(8));
             response.StatusCode.ShouldBe(HttpStatusCode.OK);
         }
         finally

@@ -24,12 +24,8 @@ public class HostingTests(AttentionServiceFactory factory, ITestOutputHelper out
     public async Task Ready_ReportsTheWarmEngine()
     {
         var client = factory.CreateClient();
-        HttpResponseMessage response;
-        var attempts = 0;
-        while ((response = await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK && attempts++ < 100)
-        {
-            await Task.Yield(); // warm-up runs in the background right after start
-        }
+        await Polling.UntilReadyAsync(client); // warm-up runs in the background right after start
+        using var response = await client.GetAsync("/health/ready");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var body = await TestData.ReadObjectAsync(response);

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using AttentionService.Api.Logging;
@@ -18,16 +17,7 @@ public class LoggingTests
         var client = factory.CreateClient();
 
         // Straight after start the engine may still be warming up: readiness answers 503 until it is warm.
-        HttpResponseMessage ready;
-        var attempts = 0;
-        while ((ready = await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK && attempts++ < 400)
-        {
-            ready.Dispose();
-            await Task.Delay(25);
-        }
-
-        ready.StatusCode.ShouldBe(HttpStatusCode.OK);
-        ready.Dispose();
+        await Polling.UntilReadyAsync(client);
         (await client.GetAsync("/health/live")).Dispose();
         (await client.GetAsync("/")).Dispose();
         (await client.GetAsync("/metrics")).Dispose();

@@ -49,9 +49,11 @@ public class OtlpTests(OtlpTests.Factory factory) : IClassFixture<OtlpTests.Fact
         // The answer names the same trace and the server span as its parent-to-be.
         response.Headers.GetValues("traceresponse").Single().ShouldBe($"00-{traceId}-{Convert.ToHexStringLower(server.SpanId)}-01");
 
-        // Metrics are cumulative: this host computed exactly this one request.
-        var metrics = await factory.Collector.WaitForAsync("/v1/metrics", body => SumOf(body, "attention.scores") == 2, ExportWait);
-        metrics.ShouldNotBeNull("no metrics export said attention.scores = 2");
+        // Metrics are cumulative: this host computed exactly this one request. The three instruments are recorded one
+        // after another, so an export may fall between them: wait for one that has all three.
+        var metrics = await factory.Collector.WaitForAsync(
+            "/v1/metrics", body => SumOf(body, "attention.scores") == 2 && SumOf(body, "attention.flops") > 0 && HistogramCount(body, "attention.compute.duration") > 0, ExportWait);
+        metrics.ShouldNotBeNull("no metrics export had attention.scores = 2 with the flops and the compute duration");
         SumOf(metrics, "attention.flops").ShouldBe(20);
         HistogramCount(metrics, "attention.compute.duration").ShouldBe(1UL);
     }

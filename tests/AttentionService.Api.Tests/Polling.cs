@@ -19,6 +19,32 @@ public static class Polling
         }
     }
 
+    /// <summary>
+    /// Waits until the readiness probe at <paramref name="path"/> answers 200: the engine warms up in the background
+    /// after start (and allocates and counts tiles meanwhile), longer on a loaded machine.
+    /// </summary>
+    public static async Task UntilReadyAsync(HttpClient client, string path = "/health/ready", double seconds = 30)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (true)
+        {
+            using (var response = await client.GetAsync(path))
+            {
+                if (response.StatusCode == System.Net.HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"waited {seconds} s for {path} to answer 200");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Waits until the engine's tile counter has not moved for <paramref name="quiet"/>: computation has stopped.</summary>
     public static async Task<long> UntilTilesStopAsync(TimeSpan quiet, TimeSpan deadline)
     {
